@@ -1,0 +1,173 @@
+"""Losses, with the output activation paired to its loss.
+
+Definitions are PyTorch's defaults so results can be compared:
+
+* ``mse``           mean over all elements of (Y - P)²
+* ``bce``           mean over all elements of -[y log p + (1 - y) log(1 - p)]
+* ``cross_entropy`` mean over samples of -Σ y log p   (Y one-hot, or integer labels)
+
+A *head* computes, from the output layer's pre-activation ``Z``, the output ``P``, the
+loss and (optionally) the output delta dL/dZ in one pass. Softmax + cross-entropy and
+sigmoid + BCE are fused: their delta is simply (P - Y) / n, and their loss is computed
+from the logits, so saturated outputs (logits of ±1000) give finite losses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations
+
+# Clipping used only by the reference functions below, which see probabilities, not logits.
+_EPS = 1e-12
+
+
+def mse(P, Y) -> float:
+    P, Y = np.asarray(P), as_targets(Y, "mse", np.shape(P)[1])
+    return float(np.mean((Y - P) ** 2))
+
+
+def bce(P, Y) -> float:
+    P = np.clip(np.asarray(P, dtype=np.float64), _EPS, 1 - _EPS)
+    Y = as_targets(Y, "bce", P.shape[1])
+    return float(np.mean(-(Y * np.log(P) + (1 - Y) * np.log1p(-P))))
+
+
+def cross_entropy(P, Y) -> float:
+    P = np.clip(np.asarray(P, dtype=np.float64), _EPS, 1.0)
+    Y = as_targets(Y, "cross_entropy", P.shape[1])
+    if Y.ndim == 1:
+        return float(-np.mean(np.log(P[np.arange(len(Y)), Y])))
+    return float(-np.mean(np.sum(Y * np.log(P), axis=1)))
+
+
+LOSSES = {"mse": mse, "bce": bce, "cross_entropy": cross_entropy}
+
+#: loss name -> output activations it can be paired with (None: any).
+COMPATIBLE_OUTPUTS = {"mse": None, "bce": {"sigmoid"}, "cross_entropy": {"softmax"}}
+
+
+def check_pair(loss: str, output_activation: str) -> None:
+    """Raise ValueError unless ``loss`` can train a network with this output activation."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    allowed = COMPATIBLE_OUTPUTS[loss]
+    if allowed is not None and output_activation not in allowed:
+        raise ValueError(
+            f"loss {loss!r} needs a {' or '.join(sorted(allowed))} output layer "
+            f"(got {output_activation!r})"
+        )
+
+
+def as_targets(y, loss: str, n_out: int, dtype=np.float64):
+    """Targets in the form the heads use.
+
+    cross_entropy keeps integer labels as a 1-D int array (one-hot is never built);
+    bce and mse get a float (n, n_out) matrix, integer labels one-hot encoded when
+    there is more than one output unit.
+    """
+    y = np.asarray(y)
+    if loss == "cross_entropy":
+        if y.ndim == 1:
+            labels = y.astype(np.intp)
+            if not np.array_equal(labels, y) or labels.min(initial=0) < 0 or (
+                labels.max(initial=0) >= n_out
+            ):
+                raise ValueError(f"labels must be integers in 0..{n_out - 1}")
+            return labels
+        return y.astype(dtype, copy=False)
+    if y.ndim == 1:
+        if n_out == 1:
+            return y.astype(dtype).reshape(-1, 1)
+        labels = y.astype(np.intp)
+        if not np.array_equal(labels, y) or labels.min(initial=0) < 0 or (
+            labels.max(initial=0) >= n_out
+        ):
+            raise ValueError(f"labels must be integers in 0..{n_out - 1}")
+        onehot = np.zeros((len(y), n_out), dtype=dtype)
+        onehot[np.arange(len(y)), labels] = 1.0
+        return onehot
+    return y.astype(dtype, copy=False)
+
+
+# --- heads: (Z, T, P, delta) -> loss; P and delta may be the same buffer ----------------
+
+
+def softmax_cross_entropy(Z, T, P, delta, ones):
+    """Fused softmax + cross-entropy. Writes P (or delta = (P - Y)/n when delta is given)."""
+    n = Z.shape[0]
+    # One global shift instead of a per-row max: row reductions over a narrow axis cost
+    # tens of µs in NumPy, a full max ~1 µs. A row far below the global max could
+    # underflow to all zeros; that case is detected and redone row by row.
+    np.subtract(Z, Z.max(), out=P)
+    if T.ndim == 1:
+        picked = P[np.arange(n), T].sum()
+    else:
+        picked = np.vdot(P, T)
+    np.exp(P, out=P)
+    s = P @ ones
+    if s.min() < 1e-290:
+        np.subtract(Z, Z.max(axis=1, keepdims=True), out=P)
+        picked = P[np.arange(n), T].sum() if T.ndim == 1 else np.vdot(P, T)
+        np.exp(P, out=P)
+        s = P @ ones
+    if T.ndim == 1:
+        loss = (np.log(s).sum() - picked) / n
+    else:
+        loss = (np.log(s) @ T.sum(axis=1) - picked) / n
+    P /= s[:, None]
+    if delta is not None:
+        if delta is not P:
+            np.copyto(delta, P)
+        if T.ndim == 1:
+            delta[np.arange(n), T] -= 1.0
+        else:
+            delta -= T
+        delta *= 1.0 / n
+    return float(loss)
+
+
+def sigmoid_bce(Z, T, P, delta, ones):
+    """Fused sigmoid + binary cross-entropy, computed from the logits."""
+    # bce(z, y) = max(z, 0) - z*y + log(1 + exp(-|z|))
+    soft = np.abs(Z)
+    np.negative(soft, out=soft)
+    np.exp(soft, out=soft)
+    np.log1p(soft, out=soft)
+    total = soft.sum() + np.maximum(Z, 0.0).sum() - np.vdot(Z, T)
+    loss = total / Z.size
+    activations.sigmoid(Z, P)
+    if delta is not None:
+        np.subtract(P, T, out=delta)
+        delta *= 1.0 / Z.size
+    return float(loss)
+
+
+def make_mse_head(output_activation: str):
+    """MSE head for any output activation (the delta goes through f')."""
+    forward = activations.ACTIVATIONS[output_activation]
+
+    def mse_head(Z, T, P, delta, ones):
+        forward(Z, P)
+        diff = P - T
+        loss = np.vdot(diff, diff) / diff.size
+        if delta is not None:
+            diff *= 2.0 / diff.size  # dL/dP
+            if output_activation == "softmax":
+                # Jacobian-vector product of softmax: P * (g - Σ g·P)
+                np.multiply(P, diff - (diff * P).sum(axis=1, keepdims=True), out=delta)
+            else:
+                activations.DERIVATIVES[output_activation](P, diff, np.empty_like(diff))
+                np.copyto(delta, diff)
+        return float(loss)
+
+    return mse_head
+
+
+def make_head(loss: str, output_activation: str):
+    check_pair(loss, output_activation)
+    if loss == "cross_entropy":
+        return softmax_cross_entropy
+    if loss == "bce":
+        return sigmoid_bce
+    return make_mse_head(output_activation)

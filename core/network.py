@@ -1,0 +1,275 @@
+"""A feedforward network written from scratch in NumPy.
+
+Conventions: a row is a sample and ``Z = A @ W + b``. Each layer's weights and bias live
+in one array ``params[i]`` of shape (n_in + 1, n_out) whose last row is the bias, and
+every layer's input carries a trailing column of ones. That turns the bias add into
+part of the matrix product and makes dW and db one product ``A.T @ delta``; for the
+small networks this tool trains, NumPy *call count* dominates the time of a step.
+``weights[i]`` and ``biases[i]`` are views into ``params[i]``: writable in place.
+
+Scratch buffers are kept per batch size (a ``_Workspace``), so a training step
+allocates almost nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations as act
+from . import losses
+
+INITS = ("normal", "uniform", "xavier", "he")
+MAX_LAYER_SIZE = 4096
+
+
+class _Workspace:
+    """Buffers for a forward/backward pass over ``n`` samples."""
+
+    def __init__(self, net: Network, n: int):
+        dt = net.dtype
+        sizes = net.layer_sizes
+        self.n = n
+        # layer inputs with a trailing ones column; inputs[0] is filled by the caller
+        self.inputs = [np.ones((n, k + 1), dtype=dt) for k in sizes[:-1]]
+        self.z = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
+        self.out = np.empty((n, sizes[-1]), dtype=dt)
+        self.delta = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
+        self.ones_out = np.ones(sizes[-1], dtype=dt)
+
+    def hidden_output(self, i):
+        """View of the activation buffer written by hidden layer ``i``."""
+        return self.inputs[i + 1][:, :-1]
+
+
+class Network:
+    def __init__(self, layer_sizes, activations, init="xavier", seed=0, dtype=np.float64):
+        layer_sizes = [int(k) for k in layer_sizes]
+        activations = list(activations)
+        if len(layer_sizes) < 2:
+            raise ValueError("layer_sizes needs at least an input and an output size")
+        if any(k < 1 or k > MAX_LAYER_SIZE for k in layer_sizes):
+            raise ValueError(f"every layer size must be between 1 and {MAX_LAYER_SIZE}")
+        if len(activations) != len(layer_sizes) - 1:
+            raise ValueError(
+                f"need one activation per weight layer: {len(layer_sizes) - 1}, "
+                f"got {len(activations)}"
+            )
+        for i, name in enumerate(activations):
+            act.check_name(name, output=i == len(activations) - 1)
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError("dtype must be float32 or float64")
+        self.layer_sizes = layer_sizes
+        self.activations = activations
+        self.init = init
+        self.seed = seed
+        self.dtype = dtype
+        self.params = [
+            np.zeros((n_in + 1, n_out), dtype=dtype)
+            for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+        ]
+        self.weights = [p[:-1] for p in self.params]
+        self.biases = [p[-1] for p in self.params]
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self._forwards = [act.ACTIVATIONS[name] for name in activations]
+        self._derivatives = [act.DERIVATIVES.get(name) for name in activations[:-1]]
+        self._workspaces: dict[int, _Workspace] = {}
+        self._heads: dict[str, object] = {}
+        self.reinitialize(seed)
+
+    # --- shape --------------------------------------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layer_sizes[-1]
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers."""
+        return len(self.params)
+
+    @property
+    def output_activation(self) -> str:
+        return self.activations[-1]
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.output_activation != "identity"
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.size for p in self.params)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.layer_sizes}, {self.activations}, init={self.init!r}, "
+            f"seed={self.seed}, dtype={self.dtype.name})"
+        )
+
+    # --- parameters ---------------------------------------------------------------------
+    def reinitialize(self, seed=None) -> None:
+        """Draw fresh parameters in place from the init scheme (same seed, same values)."""
+        if seed is not None:
+            self.seed = seed
+        rng = np.random.default_rng(self.seed)
+        for p in self.params:
+            fan_in, fan_out = p.shape[0] - 1, p.shape[1]
+            shape = (fan_in, fan_out)
+            if self.init == "normal":
+                w, b = rng.standard_normal(shape), 0.0
+            elif self.init == "uniform":
+                w = rng.uniform(-0.5, 0.5, shape)
+                b = rng.uniform(-0.5, 0.5, fan_out)
+            elif self.init == "xavier":
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                w, b = rng.uniform(-limit, limit, shape), 0.0
+            else:  # he
+                w, b = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in), 0.0
+            p[:-1] = w
+            p[-1] = b
+
+    def get_params(self) -> list[np.ndarray]:
+        """Copies of the parameter arrays (weights with the bias as last row)."""
+        return [p.copy() for p in self.params]
+
+    def set_params(self, params) -> None:
+        """Copy values into the network's arrays in place (shapes must match)."""
+        params = list(params)
+        if len(params) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} parameter arrays, got {len(params)}")
+        for i, (dst, src) in enumerate(zip(self.params, params, strict=True)):
+            src = np.asarray(src)
+            if src.shape != dst.shape:
+                raise ValueError(f"layer {i}: shape {src.shape} does not match {dst.shape}")
+            np.copyto(dst, src)
+
+    def copy(self) -> Network:
+        twin = Network(self.layer_sizes, self.activations, self.init, self.seed, self.dtype)
+        twin.set_params(self.params)
+        return twin
+
+    # --- passes -------------------------------------------------------------------------
+    def workspace(self, n: int) -> _Workspace:
+        ws = self._workspaces.get(n)
+        if ws is None:
+            if len(self._workspaces) > 8:  # many odd sizes (e.g. a resizing grid): start over
+                self._workspaces.clear()
+            ws = self._workspaces[n] = _Workspace(self, n)
+        return ws
+
+    def augment(self, X) -> np.ndarray:
+        """``X`` with a trailing ones column, in the network's dtype."""
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}")
+        Xa = np.ones((X.shape[0], X.shape[1] + 1), dtype=self.dtype)
+        Xa[:, :-1] = X
+        return Xa
+
+    def forward_augmented(self, Xa, ws: _Workspace) -> np.ndarray:
+        """Forward pass of augmented inputs; returns the output pre-activation ``Z``.
+
+        Hidden activations are left in ``ws.inputs``; the output activation is applied
+        by the caller (a loss head, or ``forward``).
+        """
+        A = Xa
+        last = len(self.params) - 1
+        for i, p in enumerate(self.params):
+            Z = np.matmul(A, p, out=ws.z[i])
+            if i == last:
+                return Z
+            A = ws.inputs[i + 1]
+            self._forwards[i](Z, ws.hidden_output(i))
+        raise AssertionError("unreachable")
+
+    def backward(self, Xa, ws: _Workspace, delta, l1=0.0, l2=0.0) -> list[np.ndarray]:
+        """Back-propagate the output delta dL/dZ; fills and returns ``self.grads``."""
+        for i in range(len(self.params) - 1, -1, -1):
+            A = Xa if i == 0 else ws.inputs[i]
+            g = np.matmul(A.T, delta, out=self.grads[i])
+            if i > 0:
+                prev = ws.delta[i - 1]
+                np.matmul(delta, self.weights[i].T, out=prev)
+                self._derivatives[i - 1](ws.hidden_output(i - 1), prev, ws.z[i - 1])
+                delta = prev
+            if l2:
+                g[:-1] += l2 * self.weights[i]
+            if l1:
+                g[:-1] += l1 * np.sign(self.weights[i])
+        return self.grads
+
+    def head(self, loss: str):
+        h = self._heads.get(loss)
+        if h is None:
+            h = self._heads[loss] = losses.make_head(loss, self.output_activation)
+        return h
+
+    def penalty(self, l1=0.0, l2=0.0) -> float:
+        """The regularisation term added to the loss: (l2/2)·Σ‖W‖² + l1·Σ|W| (weights only)."""
+        total = 0.0
+        if l2:
+            total += 0.5 * l2 * sum(float(np.vdot(w, w)) for w in self.weights)
+        if l1:
+            total += l1 * sum(float(np.abs(w).sum()) for w in self.weights)
+        return total
+
+    def step_gradients(self, Xa, T, loss: str, l1=0.0, l2=0.0):
+        """Loss and gradients of a batch of augmented inputs, in internal buffers.
+
+        The returned gradient arrays are reused by the next call: the trainer's hot path.
+        """
+        ws = self.workspace(Xa.shape[0])
+        Z = self.forward_augmented(Xa, ws)
+        delta = ws.delta[-1]
+        value = self.head(loss)(Z, T, delta, delta, ws.ones_out)
+        if l1 or l2:
+            value += self.penalty(l1, l2)
+        return value, self.backward(Xa, ws, delta, l1, l2)
+
+    def forward(self, X) -> np.ndarray:
+        """Network output for ``X`` (n_samples, n_inputs), output activation applied."""
+        Xa = self.augment(X)
+        ws = self.workspace(Xa.shape[0])
+        Z = self.forward_augmented(Xa, ws)
+        return self._forwards[-1](Z, np.empty_like(Z))
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels (argmax; p > 0.5 for one sigmoid unit), or values for regression."""
+        P = self.forward(X)
+        return self.labels_from_output(P)
+
+    def labels_from_output(self, P) -> np.ndarray:
+        if not self.is_classifier:
+            return P[:, 0] if P.shape[1] == 1 else P
+        if P.shape[1] == 1:
+            return (P[:, 0] > 0.5).astype(np.intp)
+        return P.argmax(axis=1)
+
+    def loss(self, X, Y, loss="cross_entropy", l1=0.0, l2=0.0) -> float:
+        """Loss of the whole set (regularisation included), without gradients."""
+        Xa = self.augment(X)
+        T = losses.as_targets(Y, loss, self.n_outputs, self.dtype)
+        ws = self.workspace(Xa.shape[0])
+        Z = self.forward_augmented(Xa, ws)
+        value = self.head(loss)(Z, T, ws.out, None, ws.ones_out)
+        return value + self.penalty(l1, l2)
+
+    def loss_and_gradients(self, X, Y, loss="cross_entropy", l1=0.0, l2=0.0):
+        """(loss, dW, db): the loss of the batch and its gradients, as fresh arrays.
+
+        ``Y`` may be integer labels for ``bce`` and ``cross_entropy``. With l1/l2 > 0 the
+        loss adds (l2/2)·Σ‖W‖² + l1·Σ|W| and the gradients their derivatives.
+        """
+        Xa = self.augment(X)
+        T = losses.as_targets(Y, loss, self.n_outputs, self.dtype)
+        if len(T) != len(Xa):
+            raise ValueError(f"X has {len(Xa)} samples but Y has {len(T)}")
+        value, grads = self.step_gradients(Xa, T, loss, l1, l2)
+        dW = [g[:-1].copy() for g in grads]
+        db = [g[-1].copy() for g in grads]
+        return value, dW, db

@@ -1,0 +1,332 @@
+"""Step-wise training: ``Trainer.steps()`` yields after every mini-batch update.
+
+The generator is the only training loop in the project: the CLI drains it, the app
+advances it a few steps per frame. Everything a consumer may change between two steps
+(learning rate, batch size, l1, l2) is read from ``trainer.config`` at each step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from . import losses, optimizers
+from .network import Network
+
+LR_SCHEDULES = ("constant", "step", "exponential")
+MONITORS = ("test", "train")
+MAX_LEARNING_RATE = 10.0
+
+
+@dataclass
+class TrainConfig:
+    loss: str = "cross_entropy"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    batch_size: int = 32
+    epochs: int | None = 100
+    l2: float = 0.0
+    l1: float = 0.0
+    seed: int = 0
+    lr_schedule: str = "constant"  # "constant" | "step" | "exponential"
+    lr_decay: float = 0.5  # step: ×decay every lr_step_epochs; exponential: ×decay per epoch
+    lr_step_epochs: int = 10
+    early_stopping_patience: int | None = None
+    early_stopping_monitor: str = "test"  # falls back to "train" without a test set
+
+    def validate(self) -> TrainConfig:
+        """Raise ValueError with a one-line message naming the bad field; else return self."""
+        if self.loss not in losses.LOSSES:
+            raise ValueError(f"loss: choose from {', '.join(losses.LOSSES)}")
+        if self.optimizer not in optimizers.OPTIMIZERS:
+            raise ValueError(f"optimizer: choose from {', '.join(optimizers.OPTIMIZERS)}")
+        _check_number("learning_rate", self.learning_rate, low=0.0, high=MAX_LEARNING_RATE,
+                      low_open=True)
+        _check_int("batch_size", self.batch_size, low=1)
+        if self.epochs is not None:
+            _check_int("epochs", self.epochs, low=1)
+        _check_number("l2", self.l2, low=0.0, high=10.0)
+        _check_number("l1", self.l1, low=0.0, high=10.0)
+        _check_int("seed", self.seed, low=0)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule: choose from {', '.join(LR_SCHEDULES)}")
+        _check_number("lr_decay", self.lr_decay, low=0.0, high=1.0, low_open=True)
+        _check_int("lr_step_epochs", self.lr_step_epochs, low=1)
+        if self.early_stopping_patience is not None:
+            _check_int("early_stopping_patience", self.early_stopping_patience, low=1)
+        if self.early_stopping_monitor not in MONITORS:
+            raise ValueError(f"early_stopping_monitor: choose from {', '.join(MONITORS)}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _check_number(name, value, low, high, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: must be a number, got {value!r}")
+    if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
+        bound = ">" if low_open else "≥"
+        raise ValueError(f"{name}: must be a finite number {bound} {low:g} and ≤ {high:g}")
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name}: must be a whole number ≥ {low}, got {value!r}")
+
+
+@dataclass(slots=True)
+class Step:
+    epoch: int  # 0-based epoch this mini-batch belongs to
+    step: int  # updates done so far, this one included (1-based)
+    loss: float  # batch loss (regularisation included) before this update
+    epoch_end: bool  # this update finished an epoch (trainer.history has grown)
+
+
+@dataclass
+class History:
+    """Per-epoch record. Test values are nan without a test set."""
+
+    metric_name: str = "accuracy"  # "accuracy" for classification, "r2" for regression
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    train_metric: list[float] = field(default_factory=list)
+    test_metric: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+
+    COLUMNS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "learning_rate")
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def append(self, **row) -> None:
+        for name in self.COLUMNS:
+            getattr(self, name).append(row[name])
+
+    def as_dict(self) -> dict[str, list]:
+        return {name: list(getattr(self, name)) for name in self.COLUMNS}
+
+    def last(self) -> dict | None:
+        if not self.epoch:
+            return None
+        return {name: getattr(self, name)[-1] for name in self.COLUMNS}
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or a parameter became non-finite. The network keeps its last finite values."""
+
+    def __init__(self, message: str, *, step: int, epoch: int, layer: int | None):
+        super().__init__(message)
+        self.step = step
+        self.epoch = epoch
+        self.layer = layer
+
+
+class Trainer:
+    def __init__(self, network: Network, X, y, config: TrainConfig | None = None,
+                 X_test=None, y_test=None):
+        self.network = network
+        self.config = (config or TrainConfig()).validate()
+        losses.check_pair(self.config.loss, network.output_activation)
+        self.task = "classification" if network.is_classifier else "regression"
+        self.X = network.augment(X)
+        self.y = np.asarray(y)
+        self.T = losses.as_targets(self.y, self.config.loss, network.n_outputs, network.dtype)
+        if len(self.T) != len(self.X):
+            raise ValueError(f"X has {len(self.X)} samples but y has {len(self.T)}")
+        if len(self.X) == 0:
+            raise ValueError("the training set is empty")
+        self.has_test = X_test is not None and len(X_test) > 0
+        if self.has_test:
+            self.X_test = network.augment(X_test)
+            self.y_test = np.asarray(y_test)
+            self.T_test = losses.as_targets(
+                self.y_test, self.config.loss, network.n_outputs, network.dtype
+            )
+        self.optimizer = optimizers.make(
+            self.config.optimizer, network.params, self.config.learning_rate
+        )
+        self.history = History(metric_name="accuracy" if network.is_classifier else "r2")
+        self.epoch = 0  # completed epochs
+        self.position = 0  # samples of the current epoch already used
+        self.step_count = 0
+        self.stopped_early = False
+        self._best_loss = math.inf
+        self._bad_epochs = 0
+        self._order: np.ndarray | None = None
+        self._backup = [np.empty_like(p) for p in network.params]
+
+    # --- live settings ------------------------------------------------------------------
+    def current_learning_rate(self) -> float:
+        c = self.config
+        if c.lr_schedule == "step":
+            return c.learning_rate * c.lr_decay ** (self.epoch // c.lr_step_epochs)
+        if c.lr_schedule == "exponential":
+            return c.learning_rate * c.lr_decay**self.epoch
+        return c.learning_rate
+
+    def set_optimizer(self, name: str) -> None:
+        """Switch optimizer (its state starts fresh); the network is untouched."""
+        self.optimizer = optimizers.make(name, self.network.params, self.current_learning_rate())
+        self.config.optimizer = name
+
+    # --- the loop -----------------------------------------------------------------------
+    def _epoch_order(self) -> np.ndarray:
+        """This epoch's sample order: a permutation seeded by (seed, epoch)."""
+        if self._order is None:
+            rng = np.random.default_rng([self.config.seed, self.epoch])
+            self._order = rng.permutation(len(self.X))
+        return self._order
+
+    def _next_batch(self):
+        n = len(self.X)
+        size = self.config.batch_size
+        if size >= n and self.position == 0:
+            # Full batch: order does not change the gradient, skip the gather.
+            return self.X, self.T, n
+        order = self._epoch_order()
+        idx = order[self.position : self.position + size]
+        return self.X[idx], self.T[idx], len(idx)
+
+    def steps(self):
+        """Yield a ``Step`` after each mini-batch update, until ``config.epochs`` is reached."""
+        net, cfg = self.network, self.config
+        params, backup = net.params, self._backup
+        while cfg.epochs is None or self.epoch < cfg.epochs:
+            if self.stopped_early:
+                return
+            Xb, Tb, used = self._next_batch()
+            self.optimizer.lr = self.current_learning_rate()
+            for b, p in zip(backup, params, strict=True):
+                np.copyto(b, p)
+            loss, grads = net.step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
+            if not math.isfinite(loss):
+                self._diverged(loss)
+            self.optimizer.step(grads)
+            self.step_count += 1
+            self.position += used
+            epoch_end = self.position >= len(self.X)
+            step = Step(self.epoch, self.step_count, loss, epoch_end)
+            if epoch_end:
+                self._finish_epoch()
+            yield step
+
+    def _finish_epoch(self) -> None:
+        lr = self.current_learning_rate()
+        self.epoch += 1
+        self.position = 0
+        self._order = None
+        scores = self.evaluate()
+        if not math.isfinite(scores["train_loss"]):
+            self._diverged(scores["train_loss"])
+        self.history.append(epoch=self.epoch, learning_rate=lr, **scores)
+        self._check_early_stopping(scores)
+
+    def _check_early_stopping(self, scores) -> None:
+        patience = self.config.early_stopping_patience
+        if patience is None:
+            return
+        monitor = self.config.early_stopping_monitor
+        value = scores["test_loss"] if monitor == "test" and self.has_test else scores["train_loss"]
+        if value < self._best_loss - 1e-12:
+            self._best_loss, self._bad_epochs = value, 0
+        else:
+            self._bad_epochs += 1
+            if self._bad_epochs >= patience:
+                self.stopped_early = True
+
+    def _diverged(self, loss) -> None:
+        """Restore the last finite parameters and raise TrainingDiverged."""
+        bad_layer = next(
+            (i for i, p in enumerate(self.network.params) if not np.isfinite(p).all()), None
+        )
+        if bad_layer is not None:
+            self.network.set_params(self._backup)
+        where = f"layer {bad_layer + 1}'s parameters" if bad_layer is not None else "the loss"
+        if bad_layer is None:
+            bad_layer = self._first_nonfinite_layer()
+            if bad_layer is not None:
+                where = f"layer {bad_layer + 1}'s output"
+        raise TrainingDiverged(
+            f"training diverged at step {self.step_count + 1} (epoch {self.epoch + 1}): "
+            f"loss is {loss} — {where} went non-finite; try a lower learning rate",
+            step=self.step_count + 1,
+            epoch=self.epoch,
+            layer=bad_layer,
+        )
+
+    def _first_nonfinite_layer(self) -> int | None:
+        ws = self.network.workspace(len(self.X))
+        with np.errstate(all="ignore"):
+            self.network.forward_augmented(self.X, ws)
+        for i, z in enumerate(ws.z):
+            if not np.isfinite(z).all():
+                return i
+        return None
+
+    # --- evaluation ---------------------------------------------------------------------
+    def _score(self, Xa, y, T):
+        net = self.network
+        ws = net.workspace(len(Xa))
+        Z = net.forward_augmented(Xa, ws)
+        loss = net.head(self.config.loss)(Z, T, ws.out, None, ws.ones_out)
+        loss += net.penalty(self.config.l1, self.config.l2)
+        P = ws.out
+        if net.is_classifier:
+            labels = y if y.ndim == 1 else y.argmax(axis=1)
+            metric = float(np.mean(net.labels_from_output(P) == labels))
+        else:
+            target = T
+            resid = target - P
+            total = target - target.mean(axis=0)
+            denom = float(np.vdot(total, total))
+            metric = 1.0 - float(np.vdot(resid, resid)) / denom if denom > 0 else math.nan
+        return float(loss), metric
+
+    def evaluate(self) -> dict:
+        """Loss (regularisation included) and accuracy or R² on the train and test sets."""
+        train_loss, train_metric = self._score(self.X, self.y, self.T)
+        test_loss = test_metric = math.nan
+        if self.has_test:
+            test_loss, test_metric = self._score(self.X_test, self.y_test, self.T_test)
+        return {"train_loss": train_loss, "test_loss": test_loss,
+                "train_metric": train_metric, "test_metric": test_metric}
+
+    # --- save / resume ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue this run bit for bit (with the network's params)."""
+        state = {
+            "epoch": self.epoch,
+            "position": self.position,
+            "step_count": self.step_count,
+            "stopped_early": int(self.stopped_early),
+            "best_loss": self._best_loss,
+            "bad_epochs": self._bad_epochs,
+            "optimizer": self.optimizer.name,
+        }
+        state.update({f"optimizer.{k}": v for k, v in self.optimizer.state_dict().items()})
+        return state
+
+    def load_state_dict(self, state) -> None:
+        if str(state.get("optimizer", self.optimizer.name)) != self.optimizer.name:
+            raise ValueError(
+                f"optimizer state is for {state['optimizer']!r}, trainer uses "
+                f"{self.optimizer.name!r}"
+            )
+        self.optimizer.load_state_dict(
+            {k.split(".", 1)[1]: v for k, v in state.items() if k.startswith("optimizer.")}
+        )
+        self.epoch = int(state["epoch"])
+        self.position = int(state["position"])
+        self.step_count = int(state["step_count"])
+        self.stopped_early = bool(int(state.get("stopped_early", 0)))
+        self._best_loss = float(state.get("best_loss", math.inf))
+        self._bad_epochs = int(state.get("bad_epochs", 0))
+        self._order = None
