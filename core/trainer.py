@@ -235,7 +235,8 @@ class Trainer:
             return
         monitor = self.config.early_stopping_monitor
         value = scores["test_loss"] if monitor == "test" and self.has_test else scores["train_loss"]
-        if value < self._best_loss - 1e-12:
+        # an improvement must be worth the name: 0.01% below the best so far
+        if value < self._best_loss - 1e-4 * abs(self._best_loss):
             self._best_loss, self._bad_epochs = value, 0
         else:
             self._bad_epochs += 1
