@@ -90,25 +90,25 @@ def as_targets(y, loss: str, n_out: int, dtype=np.float64):
     return y.astype(dtype, copy=False)
 
 
-# --- heads: (Z, T, P, delta) -> loss; P and delta may be the same buffer ----------------
+# --- heads: (Z, T, P, delta, workspace) -> loss; P and delta may share a buffer ---
 
 
-def softmax_cross_entropy(Z, T, P, delta, ones):
+def softmax_cross_entropy(Z, T, P, delta, ws):
     """Fused softmax + cross-entropy. Writes P (or delta = (P - Y)/n when delta is given)."""
-    n = Z.shape[0]
+    n, rows, ones = Z.shape[0], ws.rows, ws.ones_out
     # One global shift instead of a per-row max: row reductions over a narrow axis cost
     # tens of µs in NumPy, a full max ~1 µs. A row far below the global max could
     # underflow to all zeros; that case is detected and redone row by row.
     np.subtract(Z, Z.max(), out=P)
     if T.ndim == 1:
-        picked = P[np.arange(n), T].sum()
+        picked = P[rows, T].sum()
     else:
         picked = np.vdot(P, T)
     np.exp(P, out=P)
     s = P @ ones
     if s.min() < 1e-290:
         np.subtract(Z, Z.max(axis=1, keepdims=True), out=P)
-        picked = P[np.arange(n), T].sum() if T.ndim == 1 else np.vdot(P, T)
+        picked = P[rows, T].sum() if T.ndim == 1 else np.vdot(P, T)
         np.exp(P, out=P)
         s = P @ ones
     if T.ndim == 1:
@@ -120,14 +120,14 @@ def softmax_cross_entropy(Z, T, P, delta, ones):
         if delta is not P:
             np.copyto(delta, P)
         if T.ndim == 1:
-            delta[np.arange(n), T] -= 1.0
+            delta[rows, T] -= 1.0
         else:
             delta -= T
         delta *= 1.0 / n
     return float(loss)
 
 
-def sigmoid_bce(Z, T, P, delta, ones):
+def sigmoid_bce(Z, T, P, delta, ws):
     """Fused sigmoid + binary cross-entropy, computed from the logits."""
     # bce(z, y) = max(z, 0) - z*y + log(1 + exp(-|z|))
     soft = np.abs(Z)
@@ -147,7 +147,7 @@ def make_mse_head(output_activation: str):
     """MSE head for any output activation (the delta goes through f')."""
     forward = activations.ACTIVATIONS[output_activation]
 
-    def mse_head(Z, T, P, delta, ones):
+    def mse_head(Z, T, P, delta, ws):
         forward(Z, P)
         diff = P - T
         loss = np.vdot(diff, diff) / diff.size

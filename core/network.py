@@ -19,6 +19,7 @@ from . import activations as act
 from . import losses
 
 INITS = ("normal", "uniform", "xavier", "he")
+
 MAX_LAYER_SIZE = 4096
 
 
@@ -35,6 +36,7 @@ class _Workspace:
         self.out = np.empty((n, sizes[-1]), dtype=dt)
         self.delta = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
         self.ones_out = np.ones(sizes[-1], dtype=dt)
+        self.rows = np.arange(n)
 
     def hidden_output(self, i):
         """View of the activation buffer written by hidden layer ``i``."""
@@ -224,19 +226,23 @@ class Network:
         The returned gradient arrays are reused by the next call: the trainer's hot path.
         """
         ws = self.workspace(Xa.shape[0])
-        Z = self.forward_augmented(Xa, ws)
-        delta = ws.delta[-1]
-        value = self.head(loss)(Z, T, delta, delta, ws.ones_out)
-        if l1 or l2:
-            value += self.penalty(l1, l2)
-        return value, self.backward(Xa, ws, delta, l1, l2)
+        # exp() overflowing to inf is how sigmoid and tanh reach their exact limits; the
+        # warning would only scribble over the terminal.
+        with np.errstate(over="ignore"):
+            Z = self.forward_augmented(Xa, ws)
+            delta = ws.delta[-1]
+            value = self.head(loss)(Z, T, delta, delta, ws)
+            if l1 or l2:
+                value += self.penalty(l1, l2)
+            return value, self.backward(Xa, ws, delta, l1, l2)
 
     def forward(self, X) -> np.ndarray:
         """Network output for ``X`` (n_samples, n_inputs), output activation applied."""
         Xa = self.augment(X)
         ws = self.workspace(Xa.shape[0])
-        Z = self.forward_augmented(Xa, ws)
-        return self._forwards[-1](Z, np.empty_like(Z))
+        with np.errstate(over="ignore"):
+            Z = self.forward_augmented(Xa, ws)
+            return self._forwards[-1](Z, np.empty_like(Z))
 
     def predict(self, X) -> np.ndarray:
         """Class labels (argmax; p > 0.5 for one sigmoid unit), or values for regression."""
@@ -255,8 +261,9 @@ class Network:
         Xa = self.augment(X)
         T = losses.as_targets(Y, loss, self.n_outputs, self.dtype)
         ws = self.workspace(Xa.shape[0])
-        Z = self.forward_augmented(Xa, ws)
-        value = self.head(loss)(Z, T, ws.out, None, ws.ones_out)
+        with np.errstate(over="ignore"):
+            Z = self.forward_augmented(Xa, ws)
+            value = self.head(loss)(Z, T, ws.out, None, ws)
         return value + self.penalty(l1, l2)
 
     def loss_and_gradients(self, X, Y, loss="cross_entropy", l1=0.0, l2=0.0):

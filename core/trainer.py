@@ -276,8 +276,9 @@ class Trainer:
     def _score(self, Xa, y, T):
         net = self.network
         ws = net.workspace(len(Xa))
-        Z = net.forward_augmented(Xa, ws)
-        loss = net.head(self.config.loss)(Z, T, ws.out, None, ws.ones_out)
+        with np.errstate(over="ignore"):
+            Z = net.forward_augmented(Xa, ws)
+            loss = net.head(self.config.loss)(Z, T, ws.out, None, ws)
         loss += net.penalty(self.config.l1, self.config.l2)
         P = ws.out
         if net.is_classifier:
