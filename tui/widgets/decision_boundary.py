@@ -1,0 +1,457 @@
+"""The input plane as a character grid, coloured by the network's prediction.
+
+Each character cell is a half block "▀": its foreground is the upper grid point and its
+background the lower one, so a cols × rows cell area shows a cols × 2·rows prediction grid from
+one vectorised forward pass (ffnn.core.metrics.decision_grid). Classification colours each point
+by predicted class, faded toward the background as confidence drops; regression uses a
+blue–white–red scale. Training points ("●") and test points ("◆") are drawn on top.
+
+Rendering is Line API from a list of Strips built once per draw. Colours are looked up by index
+in small tables and every Style is cached by its (foreground, background) index pair, so a frame
+creates no Style objects after the first few.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.style import Style
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ffnn.core.metrics import decision_grid
+
+HALF_BLOCK = "▀"
+TRAIN_GLYPH = "●"
+TEST_GLYPH = "◆"
+MIN_SIZE = 4  # below this in either direction nothing is drawn
+AXES_MIN_WIDTH = 20  # room needed for a left margin with y labels and a bottom x axis line
+AXES_MIN_HEIGHT = 6
+DEFAULT_RANGE = (-6.0, 6.0)
+
+# Class colours: 12 hues that stay distinct on dark and light backgrounds.
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (66, 135, 245),  # blue
+    (245, 130, 48),  # orange
+    (60, 180, 75),  # green
+    (230, 25, 75),  # red
+    (170, 90, 220),  # purple
+    (70, 220, 230),  # cyan
+    (240, 50, 230),  # magenta
+    (210, 245, 60),  # lime
+    (255, 215, 25),  # yellow
+    (170, 110, 40),  # brown
+    (0, 150, 136),  # teal
+    (250, 170, 200),  # pink
+)
+N_BUCKETS = 8  # confidence shades per class
+REGION_MIN, REGION_MAX = 0.15, 0.70  # share of class colour at lowest / highest confidence
+N_DIVERGING = 17  # regression shades, odd so the middle is exactly white
+REGRESSION_REGION = 0.65  # share of the diverging colour in the regression background
+_COOL = np.array([59, 76, 192], dtype=np.float64)
+_WARM = np.array([180, 4, 38], dtype=np.float64)
+_WHITE = np.array([235, 235, 235], dtype=np.float64)
+_GREY = np.array([128, 128, 128], dtype=np.float64)
+
+# Index layout of the region colour table.
+N_CLASS_COLOURS = len(PALETTE) * N_BUCKETS
+REGRESSION_OFFSET = N_CLASS_COLOURS
+GREY_INDEX = REGRESSION_OFFSET + N_DIVERGING
+N_REGION = GREY_INDEX + 1
+# Index layout of the point colour table: classes, then diverging shades, then grey.
+POINT_REGRESSION_OFFSET = len(PALETTE)
+POINT_GREY = POINT_REGRESSION_OFFSET + N_DIVERGING
+N_POINT = POINT_GREY + 1
+# Cell codes below N_REGION² are region cells (top * N_REGION + bottom); above are points.
+_POINT_BASE = N_REGION * N_REGION
+
+
+def diverging_rgb() -> np.ndarray:
+    """(N_DIVERGING, 3) blue → white → red."""
+    t = np.linspace(-1.0, 1.0, N_DIVERGING)[:, None]
+    return np.where(t < 0, _WHITE + (_COOL - _WHITE) * -t, _WHITE + (_WARM - _WHITE) * t)
+
+
+def _blend(base: np.ndarray, colour: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    return base + (colour - base) * share
+
+
+def class_indices(labels: np.ndarray, confidence: np.ndarray, n_classes: int) -> np.ndarray:
+    """Region-table index per grid point: class colour × confidence bucket (grey if not finite).
+
+    Confidence is rescaled from [1/k, 1] (chance … certain) to [0, 1] before bucketing so that
+    the shading uses the whole range whatever the number of classes.
+    """
+    k = max(int(n_classes), 2)
+    finite = np.isfinite(confidence)
+    chance = 1.0 / k
+    scaled = (np.where(finite, confidence, 0.0) - chance) / (1.0 - chance)
+    bucket = np.clip((scaled * N_BUCKETS).astype(np.int64), 0, N_BUCKETS - 1)
+    label = np.asarray(labels).astype(np.int64, copy=False) % len(PALETTE)
+    return np.where(finite, label * N_BUCKETS + bucket, GREY_INDEX)
+
+
+def diverging_indices(values: np.ndarray, centre: float, scale: float) -> np.ndarray:
+    """Shade index in 0..N_DIVERGING-1 of each value, -1 for nan/inf."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    scale = scale if scale > 0 and math.isfinite(scale) else 1.0
+    u = np.clip((np.where(finite, values, centre) - centre) / scale, -1.0, 1.0)
+    index = np.rint((u + 1.0) / 2.0 * (N_DIVERGING - 1)).astype(np.int64)
+    return np.where(finite, index, -1)
+
+
+def regression_scale(targets: Sequence[np.ndarray]) -> tuple[float, float]:
+    """Centre and half-width of the colour scale: around 0 if the targets straddle 0, else mid."""
+    finite = [t[np.isfinite(t)] for t in (np.asarray(x, dtype=np.float64).ravel()
+                                          for x in targets if x is not None)]
+    finite = [t for t in finite if t.size]
+    if not finite:
+        return 0.0, 1.0
+    low = min(float(t.min()) for t in finite)
+    high = max(float(t.max()) for t in finite)
+    if low < 0.0 < high:
+        return 0.0, max(-low, high)
+    centre = (low + high) / 2.0
+    return centre, max((high - low) / 2.0, 1e-12)
+
+
+def _axis_label(value: float) -> str:
+    return f"{value:.3g}"
+
+
+class DecisionBoundary(Widget):
+    """Predicted class (or value) over the input plane with the data points on top."""
+
+    show_test: reactive[bool] = reactive(True)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._network: Any = None
+        self._points: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros((0, 2)), np.zeros(0))] * 2
+        self._has_data = False
+        self.data_task = "classification"
+        self.n_classes = 2
+        self.x_range: tuple[float, float] = DEFAULT_RANGE
+        self.y_range: tuple[float, float] = DEFAULT_RANGE
+        self.features: tuple[int, int] = (0, 1)
+        self.fixed: np.ndarray | None = None
+        self.feature_names: list[str] | None = None
+        self._centre, self._scale = 0.0, 1.0
+        self.grid: Any = None  # the last DecisionGrid drawn (for tests and the app)
+        self.error: str = ""  # why the last draw failed, if it did
+        self._strips: list[Strip] = []
+        self._pending = False  # a draw was asked for while hidden / zero-sized
+        # Colour tables and the Style cache, rebuilt only when the background colour changes.
+        self._background_key: tuple[int, int, int] | None = None
+        self._region_colours: list[RichColor] = []
+        self._point_colours: list[RichColor] = []
+        self._styles: dict[int, Style] = {}
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def set_data(
+        self,
+        X_train: np.ndarray | None,
+        y_train: np.ndarray | None,
+        X_test: np.ndarray | None,
+        y_test: np.ndarray | None,
+        task: str,
+        n_classes: int,
+        x_range: tuple[float, float],
+        y_range: tuple[float, float],
+        features: tuple[int, int] = (0, 1),
+        fixed: np.ndarray | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> None:
+        """The points to overlay and the plane (ranges, shown features) to draw."""
+        self.data_task = task
+        self.n_classes = int(n_classes) if n_classes else 1
+        self.x_range = _sane_range(x_range)
+        self.y_range = _sane_range(y_range)
+        self.features = (int(features[0]), int(features[1]))
+        self.fixed = None if fixed is None else np.asarray(fixed, dtype=np.float64)
+        self.feature_names = list(feature_names) if feature_names is not None else None
+        self._points = [_as_points(X_train, y_train, self.features),
+                        _as_points(X_test, y_test, self.features)]
+        self._has_data = any(len(y) for _, y in self._points)
+        if task == "regression":
+            self._centre, self._scale = regression_scale([y for _, y in self._points])
+        if self._network is not None:
+            self.draw_model(self._network)  # the plane changed: a fresh pass is needed
+        else:
+            self._rebuild()
+
+    def draw_model(self, network: Any) -> None:
+        """One decision_grid() pass at the widget's current size, then refresh."""
+        self._network = network
+        if not self._visible():
+            self._pending = True
+            return
+        self._pending = False
+        self._compute_grid()
+        self._rebuild()
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _visible(self) -> bool:
+        return self.is_mounted and self.size.width > 0 and self.size.height > 0
+
+    def _layout(self) -> tuple[int, int, int]:
+        """(left margin width, plot columns, plot rows) for the current size."""
+        width, height = self.size.width, self.size.height
+        if width < MIN_SIZE or height < MIN_SIZE:
+            return 0, 0, 0
+        if width >= AXES_MIN_WIDTH and height >= AXES_MIN_HEIGHT:
+            margin = min(8, 1 + max(len(_axis_label(v)) for v in self.y_range))
+            return margin, width - margin, height - 1
+        return 0, width, height
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _compute_grid(self) -> None:
+        _, cols, rows = self._layout()
+        self.grid = None
+        self.error = ""
+        if cols == 0 or self._network is None:
+            return
+        try:
+            self.grid = decision_grid(self._network, self.x_range, self.y_range, cols, rows * 2,
+                                      features=self.features, fixed=self.fixed)
+        except Exception as error:  # a render must never take the app down
+            self.error = f"cannot draw: {error}"
+            self.log.error("decision_grid failed", error)
+
+    def _ensure_colours(self) -> None:
+        background = self.background_colors[1] if self.is_mounted else None
+        key = background.rgb if background is not None and background.a > 0 else (30, 30, 30)
+        if key == self._background_key:
+            return
+        self._background_key = key
+        bg = np.array(key, dtype=np.float64)
+        palette = np.array(PALETTE, dtype=np.float64)
+        shares = np.linspace(REGION_MIN, REGION_MAX, N_BUCKETS)
+        classes = _blend(bg, palette[:, None, :], shares[None, :, None]).reshape(-1, 3)
+        diverging = diverging_rgb()
+        region = np.concatenate([classes, _blend(bg, diverging, REGRESSION_REGION), _GREY[None]])
+        # Points: lighter than the class colour on a dark background, darker on a light one.
+        dark = float(bg @ np.array([0.299, 0.587, 0.114])) < 128
+        target = np.array([255.0, 255.0, 255.0]) if dark else np.zeros(3)
+        points = np.concatenate([_blend(palette, target, 0.35), diverging, _GREY[None]])
+        self._region_colours = [RichColor.from_rgb(*c) for c in np.rint(region).astype(int)]
+        self._point_colours = [RichColor.from_rgb(*c) for c in np.rint(points).astype(int)]
+        self._styles.clear()
+
+    def _style(self, code: int) -> Style:
+        style = self._styles.get(code)
+        if style is None:
+            if code < _POINT_BASE:
+                top, bottom = divmod(code, N_REGION)
+                style = Style(color=self._region_colours[top],
+                              bgcolor=self._region_colours[bottom])
+            else:
+                rest, background = divmod(code - _POINT_BASE, N_REGION)
+                point = rest % N_POINT
+                style = Style(color=self._point_colours[point],
+                              bgcolor=self._region_colours[background], bold=True)
+            self._styles[code] = style
+        return style
+
+    def _region_indices(self) -> np.ndarray:
+        grid = self.grid
+        # The network decides how to read the grid (it may be drawn before set_data is called).
+        if not getattr(self._network, "is_classifier", True):
+            centre, scale = self._centre, self._scale
+            if self.data_task != "regression" or not self._has_data:
+                centre, scale = regression_scale([grid.values])
+            shade = diverging_indices(grid.values, centre, scale)
+            return np.where(shade >= 0, REGRESSION_OFFSET + shade, GREY_INDEX)
+        n_outputs = getattr(self._network, "n_outputs", 2)
+        k = max(self.n_classes, n_outputs if isinstance(n_outputs, int) else 2)
+        return class_indices(grid.labels, grid.confidence, k)
+
+    def _point_index(self, y: np.ndarray) -> np.ndarray:
+        if self.data_task == "regression":
+            shade = diverging_indices(y, self._centre, self._scale)
+            return np.where(shade >= 0, POINT_REGRESSION_OFFSET + shade, POINT_GREY)
+        labels = np.asarray(y, dtype=np.float64)
+        finite = np.isfinite(labels)
+        return np.where(finite, np.where(finite, labels, 0).astype(np.int64) % len(PALETTE),
+                        POINT_GREY)
+
+    def _cell_codes(self, cols: int, rows: int) -> np.ndarray:
+        """(rows, cols) int codes: region cells top*N+bottom, point cells above _POINT_BASE."""
+        region = self._region_indices()
+        if region.shape != (rows * 2, cols):  # resized since the pass: wait for the next one
+            raise ValueError("grid size mismatch")
+        codes = region[0::2] * N_REGION + region[1::2]
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        kinds = [0, 1] if self.show_test else [0]
+        for kind in kinds:  # test points last, so they win a shared cell
+            X, y = self._points[kind]
+            if not len(y):
+                continue
+            with np.errstate(invalid="ignore", over="ignore"):
+                col = np.floor((X[:, 0] - x0) / (x1 - x0) * cols)
+                half = np.floor((y1 - X[:, 1]) / (y1 - y0) * rows * 2)
+            inside = (np.isfinite(col) & np.isfinite(half) & (col >= 0) & (col < cols)
+                      & (half >= 0) & (half < rows * 2))
+            col = col[inside].astype(np.int64)
+            half = half[inside].astype(np.int64)
+            under = region[half, col]  # the region colour the glyph sits on
+            point = self._point_index(y[inside])
+            codes[half // 2, col] = _POINT_BASE + (kind * N_POINT + point) * N_REGION + under
+        return codes
+
+    def _rebuild(self) -> None:
+        """Turn the current grid and points into one Strip per line, then refresh."""
+        if not self._visible():
+            return
+        width, height = self.size.width, self.size.height
+        margin, cols, rows = self._layout()
+        base = self.visual_style.rich_style
+        self._strips = []
+        if cols == 0:
+            self.refresh()
+            return
+        self._ensure_colours()
+        hint = self.error or ("no network yet" if self._network is None else "")
+        if self.grid is not None and not self.error:
+            try:
+                codes = self._cell_codes(cols, rows)
+            except ValueError:  # grid is stale (size changed): recompute once
+                self._compute_grid()
+                codes = self._cell_codes(cols, rows) if self.grid is not None else None
+        else:
+            codes = None
+        if codes is None:
+            self._strips = _hint_strips(hint or "no data", width, height, base)
+            self.refresh()
+            return
+        labels = self._left_labels(rows) if margin else None
+        label_style = base + Style(dim=True)
+        for row, segments in enumerate(self._row_segments(codes)):
+            if labels is not None:
+                segments.insert(0, Segment(labels[row].rjust(margin - 1)[: margin - 1] + " ",
+                                           label_style))
+            self._strips.append(Strip(segments, width))
+        if margin:
+            self._strips.append(self._x_axis(margin, cols, label_style))
+        self.refresh()
+
+    def _row_segments(self, codes: np.ndarray) -> list[list[Segment]]:
+        """Run-length encode every row of cell codes into Segments (runs found in one pass)."""
+        rows, cols = codes.shape
+        starts = np.ones((rows, cols), dtype=bool)
+        starts[:, 1:] = codes[:, 1:] != codes[:, :-1]
+        flat_starts = np.flatnonzero(starts)
+        ends = np.append(flat_starts[1:], rows * cols)
+        ends = np.minimum(ends, (flat_starts // cols + 1) * cols)  # a run never crosses a row
+        run_rows = (flat_starts // cols).tolist()
+        run_codes = codes.ravel()[flat_starts].tolist()
+        lengths = (ends - flat_starts).tolist()
+        lines: list[list[Segment]] = [[] for _ in range(rows)]
+        style = self._style
+        for row, code, length in zip(run_rows, run_codes, lengths, strict=True):
+            if code < _POINT_BASE:
+                glyph = HALF_BLOCK
+            else:
+                kind = (code - _POINT_BASE) // N_REGION // N_POINT
+                glyph = TEST_GLYPH if kind else TRAIN_GLYPH
+            lines[row].append(Segment(glyph * length, style(code)))
+        return lines
+
+    def _names(self) -> tuple[str, str]:
+        names = self.feature_names or []
+        fx, fy = self.features
+        return (names[fx] if fx < len(names) else f"x{fx}",
+                names[fy] if fy < len(names) else f"x{fy}")
+
+    def _left_labels(self, rows: int) -> list[str]:
+        labels = [""] * rows
+        labels[rows // 2] = self._names()[1]
+        labels[0] = _axis_label(self.y_range[1])
+        labels[-1] = _axis_label(self.y_range[0])
+        return labels
+
+    def _x_axis(self, margin: int, cols: int, style: Style) -> Strip:
+        low, high = _axis_label(self.x_range[0]), _axis_label(self.x_range[1])
+        name = self._names()[0]
+        if self.data_task == "regression":
+            name += f"  (colour: {_axis_label(self._centre - self._scale)}…" \
+                    f"{_axis_label(self._centre + self._scale)})"
+        inner = max(0, cols - len(low) - len(high))
+        line = (" " * margin + low + name[:inner].center(inner) + high).ljust(margin + cols)
+        return Strip([Segment(line[: margin + cols], style)], margin + cols)
+
+    # -- Textual hooks ---------------------------------------------------------------------------
+
+    def watch_show_test(self, _old: bool, _new: bool) -> None:
+        self._rebuild()
+
+    def on_mount(self) -> None:
+        self._catch_up()
+
+    def on_resize(self) -> None:
+        self._catch_up(resized=True)
+
+    def _catch_up(self, resized: bool = False) -> None:
+        if not self._visible():
+            return
+        if self._network is not None and (resized or self._pending):
+            self.draw_model(self._network)
+        else:
+            self._rebuild()
+
+    def render_line(self, y: int) -> Strip:
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    @property
+    def lines(self) -> list[str]:
+        """The plain text of every drawn line (for tests)."""
+        return [strip.text for strip in self._strips]
+
+
+def _sane_range(bounds: tuple[float, float]) -> tuple[float, float]:
+    """A finite, increasing (low, high); falls back to the default box."""
+    try:
+        low, high = float(bounds[0]), float(bounds[1])
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_RANGE
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return DEFAULT_RANGE
+    if high < low:
+        low, high = high, low
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    return low, high
+
+
+def _as_points(
+    X: np.ndarray | None, y: np.ndarray | None, features: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, 2) shown coordinates and the labels/targets; empty if missing or malformed."""
+    empty = np.zeros((0, 2)), np.zeros(0)
+    if X is None or y is None:
+        return empty
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
+    if X.ndim != 2 or X.shape[0] != y.shape[0] or max(features) >= X.shape[1] or min(features) < 0:
+        return empty
+    return X[:, list(features)], y
+
+
+def _hint_strips(hint: str, width: int, height: int, base: Style) -> list[Strip]:
+    strips = [Strip.blank(width, base) for _ in range(height)]
+    strips[height // 2] = Strip([Segment(hint[:width].center(width), base + Style(dim=True))],
+                                width)
+    return strips

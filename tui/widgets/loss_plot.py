@@ -1,0 +1,157 @@
+"""Train/test loss per epoch (left axis) and accuracy or R² (right axis), drawn by plotext.
+
+Long histories are reduced to the plot's width before plotting, keeping each bucket's minimum
+and maximum so spikes stay visible. The log scale plots log10 of the loss on a linear axis
+(plotext's own log axis breaks on repaint).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+MIN_WIDTH, MIN_HEIGHT = 12, 5  # below this plotext cannot fit its axes: draw nothing
+AXES_WIDTH = 16  # columns plotext spends on the two y-axis tick labels (approximate)
+
+SERIES_COLOURS = {
+    "train loss": "cyan",
+    "test loss": "orange",
+    "train metric": "green",
+    "test metric": "magenta",
+}
+METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
+
+
+def downsample_minmax(x: Any, y: Any, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce (x, y) to at most 2·n_buckets points, keeping the min and max of each bucket.
+
+    Non-finite y values are dropped first. Buckets are contiguous runs of samples of (almost)
+    equal length; within each the min and max points are kept in their original order (once if
+    they are the same point). Short inputs are returned unchanged (as arrays).
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    n = min(x.size, y.size)
+    x, y = x[:n], y[:n]
+    keep = np.isfinite(y) & np.isfinite(x)
+    x, y = x[keep], y[keep]
+    n_buckets = max(1, int(n_buckets))
+    if y.size <= 2 * n_buckets:
+        return x, y
+    edges = np.linspace(0, y.size, n_buckets + 1).astype(np.int64)
+    starts = edges[:-1]
+    # Per-bucket argmin / argmax without a Python loop over samples: reduceat gives the
+    # extreme values, then the first index reaching them within the bucket is located.
+    bucket = np.repeat(np.arange(n_buckets), np.diff(edges))
+    low = np.minimum.reduceat(y, starts)
+    high = np.maximum.reduceat(y, starts)
+    index = np.arange(y.size)
+    first_low = np.full(n_buckets, y.size)
+    first_high = np.full(n_buckets, y.size)
+    np.minimum.at(first_low, bucket[y == low[bucket]], index[y == low[bucket]])
+    np.minimum.at(first_high, bucket[y == high[bucket]], index[y == high[bucket]])
+    chosen = np.unique(np.concatenate([first_low, first_high]))
+    return x[chosen], y[chosen]
+
+
+def _series(history: Any, name: str) -> np.ndarray:
+    values = getattr(history, name, None)
+    if values is None:
+        return np.zeros(0)
+    try:
+        return np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return np.zeros(0)
+
+
+class LossPlot(PlotextPlot):
+    """The training curves of a History (ffnn.core), redrawn on update_history()."""
+
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._history: Any = None
+        self._pending = False
+        # What was last handed to plotext, by series name: (x, y) lists. Kept for tests.
+        self.last_series: dict[str, tuple[list[float], list[float]]] = {}
+        self.last_title = ""
+
+    def update_history(self, history: Any) -> None:
+        """Plot `history` (lists .epoch .train_loss .test_loss .train_metric .test_metric)."""
+        self._history = history
+        if not self.is_mounted or self.size.width == 0 or self.size.height == 0:
+            self._pending = True  # drawn on mount / resize
+            return
+        self._pending = False
+        self._replot()
+
+    def watch_log_scale(self, _old: bool, _new: bool) -> None:
+        if self.is_mounted:
+            self._replot()
+
+    def on_mount(self) -> None:
+        # (PlotextPlot's own on_mount handler runs too: Textual dispatches along the MRO.)
+        self._replot()
+
+    def on_resize(self) -> None:
+        # The bucket count depends on the width.
+        if self.size.width and self.size.height:
+            self._pending = False
+            self._replot()
+
+    def render(self) -> RenderResult:
+        if self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT:
+            return Text("")
+        return super().render()
+
+    def _replot(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        self.last_series = {}
+        history = self._history
+        metric_name = str(getattr(history, "metric_name", "") or "accuracy")
+        metric_label = METRIC_LABELS.get(metric_name, metric_name)
+        train_loss = _series(history, "train_loss")
+        n = train_loss.size
+        epochs = _series(history, "epoch")
+        if epochs.size != n:
+            epochs = np.arange(1, n + 1, dtype=np.float64)
+        n_buckets = max(1, self.size.width - AXES_WIDTH)
+
+        loss_label = "log10 loss" if self.log_scale else "loss"
+        self.last_title = f"{loss_label} / {metric_label}" if n else f"{loss_label} — no epochs yet"
+        plt.title(self.last_title)
+        plt.xlabel("epoch")
+        plt.ylabel(loss_label, yside="left")
+        plt.ylabel(metric_label, yside="right")
+        if metric_name == "accuracy":
+            plt.ylim(0.0, 1.0, yside="right")  # a fixed scale, so progress reads as height
+
+        curves = [
+            ("train loss", train_loss, "left"),
+            ("test loss", _series(history, "test_loss"), "left"),
+            (f"train {metric_label}", _series(history, "train_metric"), "right"),
+            (f"test {metric_label}", _series(history, "test_metric"), "right"),
+        ]
+        colours = list(SERIES_COLOURS.values())
+        for (label, values, side), colour in zip(curves, colours, strict=True):
+            if values.size != n or n == 0:
+                continue
+            if side == "left" and self.log_scale:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)),
+                                      np.nan)
+            x, y = downsample_minmax(epochs, values, n_buckets)
+            if y.size == 0:  # e.g. no test set: all nan
+                continue
+            xs, ys = x.tolist(), y.tolist()
+            self.last_series[label] = (xs, ys)
+            plt.plot(xs, ys, label=label, color=colour, yside=side)
+        self.refresh()

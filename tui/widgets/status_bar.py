@@ -1,0 +1,121 @@
+"""One-line status bar: run state, progress, speed, losses and metric, and a short note."""
+
+from __future__ import annotations
+
+import math
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+_RUNNING = Style(color="green", bold=True)
+_PAUSED = Style(color="yellow", bold=True)
+_LABEL = Style(dim=True)
+_NOTE = Style(italic=True)
+
+_METRIC_LABELS = {"accuracy": "acc", "r2": "R²"}
+
+
+def format_number(value: object, digits: int = 4) -> str:
+    """A compact number: "–" for nan or a missing value, "inf"/"-inf" as is."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(number):
+        return "–"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    return f"{number:.{digits}g}"
+
+
+def format_speed(value: object) -> str:
+    """Whole numbers from 100 up (no exponent for a few thousand steps/s)."""
+    text = format_number(value, 3)
+    if text not in ("–", "inf", "-inf") and abs(float(value)) >= 100:  # type: ignore[arg-type]
+        return f"{float(value):.0f}"  # type: ignore[arg-type]
+    return text
+
+
+def format_metric(value: object, metric_name: str) -> str:
+    """Accuracy as a percentage, anything else (R²) as a plain number."""
+    text = format_number(value, 3)
+    if metric_name == "accuracy" and text not in ("–", "inf", "-inf"):
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    return text
+
+
+def format_status(
+    running: bool,
+    epoch: int,
+    step: int,
+    steps_per_second: float,
+    train_loss: object,
+    test_loss: object,
+    train_metric: object,
+    test_metric: object,
+    metric_name: str,
+    note: str = "",
+) -> Text:
+    """The status line as styled text (pure function, so it is testable without an app)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if running:
+        text.append("▶ running", _RUNNING)
+    else:
+        text.append("⏸ paused", _PAUSED)
+
+    def field(label: str, value: str) -> None:
+        text.append("  ")
+        text.append(label + " ", _LABEL)
+        text.append(value)
+
+    field("epoch", str(epoch))
+    field("step", str(step))
+    field("steps/s", format_speed(steps_per_second))
+    field("loss", f"{format_number(train_loss)} / {format_number(test_loss)}")
+    label = _METRIC_LABELS.get(metric_name, metric_name or "metric")
+    field(label, f"{format_metric(train_metric, metric_name)} / "
+                 f"{format_metric(test_metric, metric_name)}")
+    if note:
+        text.append("  │ ", _LABEL)
+        text.append(note, _NOTE)
+    return text
+
+
+class StatusBar(Widget):
+    """Shows what the session is doing; the app docks it at the bottom above the footer."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._content = format_status(False, 0, 0, float("nan"), None, None, None, None, "")
+
+    def update_status(
+        self,
+        running: bool,
+        epoch: int,
+        step: int,
+        steps_per_second: float,
+        train_loss: object,
+        test_loss: object,
+        train_metric: object,
+        test_metric: object,
+        metric_name: str,
+        note: str = "",
+    ) -> None:
+        text = format_status(running, epoch, step, steps_per_second, train_loss, test_loss,
+                             train_metric, test_metric, metric_name, note)
+        # Skip the repaint when nothing visible changed (the session calls this every frame).
+        if text.plain == self._content.plain and text.spans == self._content.spans:
+            return
+        self._content = text
+        if self.is_mounted:
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._content
+
+    @property
+    def text(self) -> str:
+        """The plain text currently shown (for tests and the app's screenshots)."""
+        return self._content.plain
