@@ -23,6 +23,14 @@ INITS = ("normal", "uniform", "xavier", "he")
 MAX_LAYER_SIZE = 4096
 
 
+def _views(flat, shapes):
+    views, start = [], 0
+    for a, b in shapes:
+        views.append(flat[start : start + a * b].reshape(a, b))
+        start += a * b
+    return views
+
+
 class _Workspace:
     """Buffers for a forward/backward pass over ``n`` samples."""
 
@@ -68,13 +76,17 @@ class Network:
         self.init = init
         self.seed = seed
         self.dtype = dtype
-        self.params = [
-            np.zeros((n_in + 1, n_out), dtype=dtype)
-            for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
-        ]
+        # All parameters live in one flat buffer (and all gradients in another), so the
+        # optimizer updates the whole network in a handful of NumPy calls, not per layer.
+        shapes = [(n_in + 1, n_out) for n_in, n_out in zip(layer_sizes, layer_sizes[1:],
+                                                           strict=False)]
+        total = sum(a * b for a, b in shapes)
+        self.flat_params = np.zeros(total, dtype=dtype)
+        self.flat_grads = np.zeros(total, dtype=dtype)
+        self.params = _views(self.flat_params, shapes)
+        self.grads = _views(self.flat_grads, shapes)
         self.weights = [p[:-1] for p in self.params]
         self.biases = [p[-1] for p in self.params]
-        self.grads = [np.zeros_like(p) for p in self.params]
         self._forwards = [act.ACTIVATIONS[name] for name in activations]
         self._derivatives = [act.DERIVATIVES.get(name) for name in activations[:-1]]
         self._workspaces: dict[int, _Workspace] = {}
@@ -221,28 +233,32 @@ class Network:
         return total
 
     def step_gradients(self, Xa, T, loss: str, l1=0.0, l2=0.0):
-        """Loss and gradients of a batch of augmented inputs, in internal buffers.
+        """Data loss (no penalty) and gradients of a batch of augmented inputs.
 
-        The returned gradient arrays are reused by the next call: the trainer's hot path.
+        The gradients land in ``self.grads`` / ``self.flat_grads`` and are overwritten by
+        the next call: this is the trainer's hot path. The regularisation *gradient* is
+        included; add ``penalty(l1, l2)`` to the returned loss for the reported value.
+        ``self.last_logits`` holds the batch's output pre-activation afterwards.
         """
         ws = self.workspace(Xa.shape[0])
-        # exp() overflowing to inf is how sigmoid and tanh reach their exact limits; the
-        # warning would only scribble over the terminal.
-        with np.errstate(over="ignore"):
-            Z = self.forward_augmented(Xa, ws)
-            delta = ws.delta[-1]
-            value = self.head(loss)(Z, T, delta, delta, ws)
-            if l1 or l2:
-                value += self.penalty(l1, l2)
-            return value, self.backward(Xa, ws, delta, l1, l2)
+        Z = self.forward_augmented(Xa, ws)
+        delta = ws.delta[-1]
+        value = self.head(loss)(Z, T, delta, delta, ws)
+        self.last_logits = Z
+        return value, self.backward(Xa, ws, delta, l1, l2)
+
+    def labels_from_logits(self, Z) -> np.ndarray:
+        """Predicted classes from output pre-activations (argmax, or f(z) > 0.5 for one unit)."""
+        if Z.shape[1] > 1:
+            return Z.argmax(axis=1)
+        return self._forwards[-1](Z, np.empty_like(Z))[:, 0] > 0.5
 
     def forward(self, X) -> np.ndarray:
         """Network output for ``X`` (n_samples, n_inputs), output activation applied."""
         Xa = self.augment(X)
         ws = self.workspace(Xa.shape[0])
-        with np.errstate(over="ignore"):
-            Z = self.forward_augmented(Xa, ws)
-            return self._forwards[-1](Z, np.empty_like(Z))
+        Z = self.forward_augmented(Xa, ws)
+        return self._forwards[-1](Z, np.empty_like(Z))
 
     def predict(self, X) -> np.ndarray:
         """Class labels (argmax; p > 0.5 for one sigmoid unit), or values for regression."""
@@ -261,9 +277,8 @@ class Network:
         Xa = self.augment(X)
         T = losses.as_targets(Y, loss, self.n_outputs, self.dtype)
         ws = self.workspace(Xa.shape[0])
-        with np.errstate(over="ignore"):
-            Z = self.forward_augmented(Xa, ws)
-            value = self.head(loss)(Z, T, ws.out, None, ws)
+        Z = self.forward_augmented(Xa, ws)
+        value = self.head(loss)(Z, T, ws.out, None, ws)
         return value + self.penalty(l1, l2)
 
     def loss_and_gradients(self, X, Y, loss="cross_entropy", l1=0.0, l2=0.0):
@@ -277,6 +292,7 @@ class Network:
         if len(T) != len(Xa):
             raise ValueError(f"X has {len(Xa)} samples but Y has {len(T)}")
         value, grads = self.step_gradients(Xa, T, loss, l1, l2)
+        value += self.penalty(l1, l2)
         dW = [g[:-1].copy() for g in grads]
         db = [g[-1].copy() for g in grads]
         return value, dW, db

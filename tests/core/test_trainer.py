@@ -113,15 +113,25 @@ def test_regularisation_change_shows_in_the_next_loss():
 
 def test_history_holds_train_and_test_loss_and_accuracy():
     tr = make_trainer(epochs=3)
-    list(tr.steps())
+    steps = list(tr.steps())
     h = tr.history
     assert h.metric_name == "accuracy"
     assert len(h.train_loss) == len(h.test_loss) == len(h.train_metric) == len(h.test_metric) == 3
-    scores = tr.evaluate()
-    assert h.train_loss[-1] == pytest.approx(scores["train_loss"])
+    # train loss: the epoch's batch losses, weighted by batch size (5 of 16, one of 10)
+    last = [s.loss for s in steps if s.epoch == 2]
+    assert h.train_loss[-1] == pytest.approx((16 * sum(last[:5]) + 10 * last[5]) / 90)
+    assert h.test_loss[-1] == pytest.approx(tr.evaluate()["test_loss"])
     assert h.test_metric[-1] == pytest.approx(
         np.mean(tr.network.predict(tr.X_test[:, :-1]) == tr.y_test))
     assert h.learning_rate == [0.1, 0.1, 0.1]
+
+
+def test_train_accuracy_counts_the_batches_as_they_were_trained():
+    tr = make_trainer(epochs=1, batch_size=1000, learning_rate=1e-12)  # params barely move
+    list(tr.steps())
+    exact = tr.evaluate()
+    assert tr.history.train_metric[0] == pytest.approx(exact["train_metric"])
+    assert tr.history.train_loss[0] == pytest.approx(exact["train_loss"])
 
 
 def test_history_without_test_set_has_nan_test_values():
