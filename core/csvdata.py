@@ -1,0 +1,195 @@
+"""Load a user's CSV file as a feature matrix and a target vector.
+
+The rules, so a user can predict what happens to their file:
+
+- The first row is a header naming the columns; it is required (a first row that is all
+  numbers is refused, because it is almost certainly data).
+- Every column except the target is a feature and must hold finite numbers.
+- Empty cells and the usual markers (``NA``, ``N/A``, ``NaN``, ``null``, ``?``) are missing
+  values; they are refused with their position, never guessed.
+- The target column decides the task when ``task="auto"``:
+  text values are class names (classification, classes in sorted order); integer values with
+  at most ``MAX_CLASSES`` distinct values are class labels (classification, classes in numeric
+  order); any other numbers (a fraction anywhere, or more than ``MAX_CLASSES`` distinct
+  integers) are a regression target. ``task="classification"`` treats any target as class
+  names; ``task="regression"`` requires numbers.
+- Line numbers in messages are the file's own line numbers (the header is line 1).
+
+Every problem raises ``CsvError`` with one line naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAX_CLASSES = 50
+TASKS = ("auto", "classification", "regression")
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+
+class CsvError(ValueError):
+    """A CSV file that cannot be used; the message is one line naming the file."""
+
+
+@dataclass
+class CsvData:
+    X: np.ndarray                 # (n_samples, n_features) float64
+    y: np.ndarray                 # int class indices (classification) or float64 targets
+    feature_names: list[str]
+    class_names: list[str]        # index i is the name of class i; [] for regression
+    task: str                     # "classification" | "regression"
+    target: str = ""
+    path: str = ""
+    n_classes: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.n_classes = len(self.class_names) if self.task == "classification" else 1
+
+
+def _parse_number(text: str) -> float | None:
+    """The finite float a cell holds, or None when it is not a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _is_missing(text: str) -> bool:
+    return text.strip().lower() in MISSING_MARKERS
+
+
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) for every non-blank row, header included."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows = []
+            for cells in reader:
+                if not cells or all(not cell.strip() for cell in cells):
+                    continue  # blank lines carry no data
+                rows.append((reader.line_num, [cell.strip() for cell in cells]))
+            return rows
+    except FileNotFoundError:
+        raise CsvError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise CsvError(f"{path}: is a directory, not a CSV file") from None
+    except PermissionError:
+        raise CsvError(f"{path}: permission denied") from None
+    except UnicodeDecodeError:
+        raise CsvError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as error:
+        raise CsvError(f"{path}: malformed CSV ({error})") from None
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    if all(_parse_number(cell) is not None for cell in header):
+        raise CsvError(
+            f"{path}: no header row (the first row is all numbers; add a row of column names)"
+        )
+    seen: set[str] = set()
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise CsvError(f"{path}: header column {position} has no name")
+        if name in seen:
+            raise CsvError(f"{path}: header names column '{name}' twice")
+        seen.add(name)
+
+
+def _target_classes(path: Path, target: str, values: list[str], numbers: list[float] | None):
+    """(y as class indices, class names) for a classification target."""
+    if numbers is not None and all(value == int(value) for value in numbers):
+        distinct = sorted(set(numbers))
+        names = [str(int(value)) for value in distinct]
+        index = {value: i for i, value in enumerate(distinct)}
+        y = np.array([index[value] for value in numbers], dtype=np.int64)
+    else:
+        names = sorted(set(values))
+        index = {name: i for i, name in enumerate(names)}
+        y = np.array([index[value] for value in values], dtype=np.int64)
+    if len(names) < 2:
+        raise CsvError(
+            f"{path}: target column '{target}' has a single class ('{names[0]}'); "
+            "classification needs at least 2"
+        )
+    if len(names) > MAX_CLASSES:
+        raise CsvError(
+            f"{path}: target column '{target}' has {len(names)} classes; "
+            f"at most {MAX_CLASSES} are allowed"
+        )
+    return y, names
+
+
+def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
+    """Read ``path`` and predict column ``target`` from all other columns (see module doc)."""
+    path = Path(path)
+    if task not in TASKS:
+        raise CsvError(f"{path}: task must be one of {', '.join(TASKS)} (got '{task}')")
+    rows = _read_rows(path)
+    if not rows:
+        raise CsvError(f"{path}: the file is empty")
+    header = rows[0][1]
+    _check_header(path, header)
+    if target not in header:
+        raise CsvError(
+            f"{path}: no column named '{target}' (columns: {', '.join(header)})"
+        )
+    if len(header) < 2:
+        raise CsvError(f"{path}: only the target column '{target}'; need at least one feature")
+    data_rows = rows[1:]
+    if not data_rows:
+        raise CsvError(f"{path}: header only, no data rows")
+
+    target_at = header.index(target)
+    feature_names = [name for i, name in enumerate(header) if i != target_at]
+    X = np.empty((len(data_rows), len(feature_names)), dtype=np.float64)
+    target_values: list[str] = []
+    for row_index, (line, cells) in enumerate(data_rows):
+        if len(cells) != len(header):
+            raise CsvError(
+                f"{path}: line {line} has {len(cells)} fields, the header has {len(header)}"
+            )
+        column = 0
+        for i, cell in enumerate(cells):
+            if _is_missing(cell):
+                raise CsvError(f"{path}: missing value at line {line}, column '{header[i]}'")
+            if i == target_at:
+                target_values.append(cell)
+                continue
+            value = _parse_number(cell)
+            if value is None:
+                raise CsvError(
+                    f"{path}: line {line}, column '{header[i]}': '{cell}' is not a finite number "
+                    "(feature columns must be numeric)"
+                )
+            X[row_index, column] = value
+            column += 1
+
+    parsed = [_parse_number(value) for value in target_values]
+    numbers = None if any(value is None for value in parsed) else [float(v) for v in parsed]
+    if task == "auto":
+        integers = numbers is not None and all(value == int(value) for value in numbers)
+        if numbers is None or (integers and len(set(numbers)) <= MAX_CLASSES):
+            task = "classification"
+        else:
+            task = "regression"
+    if task == "regression":
+        if numbers is None:
+            bad = next(
+                (line, value) for (line, _), value in zip(data_rows, target_values, strict=True)
+                if _parse_number(value) is None
+            )
+            raise CsvError(
+                f"{path}: target column '{target}' is not numeric (line {bad[0]}: '{bad[1]}'); "
+                "regression needs numbers"
+            )
+        y = np.array(numbers, dtype=np.float64)
+        class_names: list[str] = []
+    else:
+        y, class_names = _target_classes(path, target, target_values, numbers)
+    return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))

@@ -1,0 +1,26 @@
+"""The ``ffnn-tui`` console script.
+
+``ffnn-tui train [flags]`` trains headless (``ffnn.core.cli``); anything else opens the
+interactive app: ``ffnn-tui [experiment.toml] [flags]``. Textual is imported only when the
+app actually starts, so headless runs and ``--help`` never load it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ffnn.core.cli import parse_app_args, train_main
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        raise SystemExit(train_main(argv[1:]))
+    experiment, loaded = parse_app_args(argv)
+    from ffnn.tui.app import FfnnApp
+
+    FfnnApp(experiment=experiment, loaded=loaded).run()
+
+
+if __name__ == "__main__":
+    main()
