@@ -113,19 +113,18 @@ def softmax_cross_entropy(Z, T, P, delta, ws):
         s = P @ ones
     if T.ndim == 1:
         loss = (np.log(s).sum() - picked) / n
-    else:
-        loss = (np.log(s) @ T.sum(axis=1) - picked) / n
+    else:  # each row's log-partition counts as often as its targets sum to (1 if one-hot)
+        loss = (np.log(s) @ (T @ ones) - picked) / n
     if delta is None:
         P /= s[:, None]
         return float(loss)
-    # delta = (P - Y) / n, with the 1/n folded into the normalisation: one pass fewer
-    s *= n
+    # delta = (P - Y) / n
     np.divide(P, s[:, None], out=delta)
     if T.ndim == 1:
-        delta[rows, T] -= 1.0 / n
+        delta[rows, T] -= 1.0
     else:
-        T_scaled = T / n
-        delta -= T_scaled
+        delta -= T
+    delta *= 1.0 / n
     return float(loss)
 
 

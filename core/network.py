@@ -1,10 +1,13 @@
 """A feedforward network written from scratch in NumPy.
 
 Conventions: a row is a sample and ``Z = A @ W + b``. Each layer's weights and bias live
-in one array ``params[i]`` of shape (n_in + 1, n_out) whose last row is the bias, and
-every layer's input carries a trailing column of ones. That turns the bias add into
-part of the matrix product and makes dW and db one product ``A.T @ delta``; for the
-small networks this tool trains, NumPy *call count* dominates the time of a step.
+in one array ``params[i]`` of shape (n_in + 1, n_out) whose last row is the bias, and all
+of them are views into one flat buffer (gradients likewise), so an optimizer updates the
+whole network in a few NumPy calls: for the small networks this tool trains, NumPy *call
+count*, not arithmetic, dominates a step. The network's input carries a trailing column
+of ones (added once per data set), which folds the first layer's bias into its product.
+Hidden activations stay plain contiguous arrays: writing them into a ones-augmented
+buffer would make every elementwise pass strided, several times slower on narrow layers.
 ``weights[i]`` and ``biases[i]`` are views into ``params[i]``: writable in place.
 
 Scratch buffers are kept per batch size (a ``_Workspace``), so a training step
@@ -38,17 +41,13 @@ class _Workspace:
         dt = net.dtype
         sizes = net.layer_sizes
         self.n = n
-        # layer inputs with a trailing ones column; inputs[0] is filled by the caller
-        self.inputs = [np.ones((n, k + 1), dtype=dt) for k in sizes[:-1]]
         self.z = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
+        self.hidden = [np.empty((n, k), dtype=dt) for k in sizes[1:-1]]  # activations
         self.out = np.empty((n, sizes[-1]), dtype=dt)
         self.delta = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
         self.ones_out = np.ones(sizes[-1], dtype=dt)
         self.rows = np.arange(n)
-
-    def hidden_output(self, i):
-        """View of the activation buffer written by hidden layer ``i``."""
-        return self.inputs[i + 1][:, :-1]
+        self.ones_n = np.ones(n, dtype=dt)
 
 
 class Network:
@@ -188,28 +187,29 @@ class Network:
     def forward_augmented(self, Xa, ws: _Workspace) -> np.ndarray:
         """Forward pass of augmented inputs; returns the output pre-activation ``Z``.
 
-        Hidden activations are left in ``ws.inputs``; the output activation is applied
+        Hidden activations are left in ``ws.hidden``; the output activation is applied
         by the caller (a loss head, or ``forward``).
         """
-        A = Xa
-        last = len(self.params) - 1
-        for i, p in enumerate(self.params):
-            Z = np.matmul(A, p, out=ws.z[i])
-            if i == last:
-                return Z
-            A = ws.inputs[i + 1]
-            self._forwards[i](Z, ws.hidden_output(i))
-        raise AssertionError("unreachable")
+        Z = np.matmul(Xa, self.params[0], out=ws.z[0])
+        for i in range(1, len(self.params)):
+            A = self._forwards[i - 1](Z, ws.hidden[i - 1])
+            Z = np.matmul(A, self.weights[i], out=ws.z[i])
+            Z += self.biases[i]
+        return Z
 
     def backward(self, Xa, ws: _Workspace, delta, l1=0.0, l2=0.0) -> list[np.ndarray]:
         """Back-propagate the output delta dL/dZ; fills and returns ``self.grads``."""
         for i in range(len(self.params) - 1, -1, -1):
-            A = Xa if i == 0 else ws.inputs[i]
-            g = np.matmul(A.T, delta, out=self.grads[i])
-            if i > 0:
+            g = self.grads[i]
+            if i == 0:
+                np.matmul(Xa.T, delta, out=g)
+            else:
+                A = ws.hidden[i - 1]
+                np.matmul(A.T, delta, out=g[:-1])
+                np.matmul(ws.ones_n, delta, out=g[-1])
                 prev = ws.delta[i - 1]
                 np.matmul(delta, self.weights[i].T, out=prev)
-                self._derivatives[i - 1](ws.hidden_output(i - 1), prev, ws.z[i - 1])
+                self._derivatives[i - 1](A, prev, ws.z[i - 1])
                 delta = prev
             if l2:
                 g[:-1] += l2 * self.weights[i]

@@ -136,6 +136,21 @@ class TrainingDiverged(ArithmeticError):
         self.layer = layer
 
 
+def _training_targets(y, loss, network):
+    """Targets as the trainer feeds them: integer labels one-hot encoded for every loss.
+
+    Cross-entropy accepts labels, but with a one-hot matrix the picked log-probability is
+    one dot product and the delta one subtraction, where labels need fancy indexing
+    (several µs a step on small batches).
+    """
+    if loss == "cross_entropy" and np.ndim(y) == 1:
+        labels = losses.as_targets(y, loss, network.n_outputs)
+        onehot = np.zeros((len(labels), network.n_outputs), dtype=network.dtype)
+        onehot[np.arange(len(labels)), labels] = 1.0
+        return onehot
+    return losses.as_targets(y, loss, network.n_outputs, network.dtype)
+
+
 class Trainer:
     def __init__(self, network: Network, X, y, config: TrainConfig | None = None,
                  X_test=None, y_test=None):
@@ -145,7 +160,7 @@ class Trainer:
         self.task = "classification" if network.is_classifier else "regression"
         self.X = network.augment(X)
         self.y = np.asarray(y)
-        self.T = losses.as_targets(self.y, self.config.loss, network.n_outputs, network.dtype)
+        self.T = _training_targets(self.y, self.config.loss, network)
         if len(self.T) != len(self.X):
             raise ValueError(f"X has {len(self.X)} samples but y has {len(self.T)}")
         if len(self.X) == 0:
@@ -161,9 +176,7 @@ class Trainer:
         if self.has_test:
             self.X_test = network.augment(X_test)
             self.y_test = np.asarray(y_test)
-            self.T_test = losses.as_targets(
-                self.y_test, self.config.loss, network.n_outputs, network.dtype
-            )
+            self.T_test = _training_targets(self.y_test, self.config.loss, network)
         self.optimizer = optimizers.make(
             self.config.optimizer, [network.flat_params], self.config.learning_rate
         )
