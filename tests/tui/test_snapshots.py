@@ -1,0 +1,48 @@
+"""Screenshots of the app paused after a fixed number of steps (pytest-textual-snapshot).
+
+Deterministic by construction: fixed seeds, paused (steps/s shows "–"), no focused Input (no
+cursor), no notifications. Update with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from ffnn.core.experiment import DataSpec, Experiment, NetSpec
+from ffnn.core.trainer import TrainConfig
+from ffnn.tui.app import FfnnApp
+
+
+def snapshot_app() -> FfnnApp:
+    experiment = Experiment(
+        DataSpec(name="spirals", n_samples=200, noise=0.1, classes=3, seed=0),
+        NetSpec(hidden=[8, 8], activations=["tanh", "tanh"], seed=0),
+        TrainConfig(learning_rate=0.3, batch_size=32, epochs=None, seed=0),
+    )
+    return FfnnApp(experiment=experiment, input_cursor_blink=False)
+
+
+async def train_a_little(pilot) -> None:
+    """Three epochs and two steps, all while paused."""
+    await pilot.press("N", "N", "N", "n", "n")
+    await pilot.pause()
+
+
+def test_wide_layout(snap_compare):
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=train_a_little)
+
+
+def test_compact_layout(snap_compare):
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=train_a_little)
+
+
+def test_compact_layout_loss_tab(snap_compare):
+    async def loss_tab(pilot) -> None:
+        await train_a_little(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=loss_tab)
+
+
+def test_too_small(snap_compare):
+    assert snap_compare(snapshot_app(), terminal_size=(50, 15))

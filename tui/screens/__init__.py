@@ -1,0 +1,1 @@
+"""Screens pushed over the main app screen (help; later open/save dialogs)."""

@@ -1,0 +1,66 @@
+"""The help screen (`?`): every key, and what the views show."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = (
+    ("space", "play / pause training"),
+    ("n / N", "one mini-batch step / one epoch"),
+    ("r / R", "reset to the seed's initial weights / new random seed"),
+    ("[ / ]", "slower / faster (1, 2, 5 … steps per frame, up to max speed)"),
+    ("< / >", "learning rate down / up through 0.00001 … 10"),
+    ("+ / -", "add / remove a hidden layer"),
+    ("t", "show / hide test points"),
+    ("l", "loss plot on a log scale"),
+    ("w / W", "next / previous layer in the weights table"),
+    ("v", "next view (when the views are tabs)"),
+    ("Tab / shift+Tab", "walk through the settings"),
+    ("Esc", "leave a settings field: the keys above work again"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q / ctrl+q", "quit"),
+)
+
+NOTES = (
+    "Settings: every field is checked as you type; a refused value shows why under it and "
+    "never reaches the model. A valid value is applied on Enter, when you leave the field, or "
+    "a moment after you stop typing. Learning rate, batch size, L1/L2 and the optimizer "
+    "change live. Dataset, layers, activations, output, loss, init and seed rebuild the "
+    "network from its seed (the status line says so).",
+    "Decision boundary: the input plane coloured by predicted class (deeper = surer); "
+    "● are training points, ◆ test points (t hides them).",
+    "Loss: train and test loss and accuracy (or R²) per epoch (l: log scale).",
+    "Weights: the selected layer (w), inputs and bias by neurons; red negative, blue "
+    "positive, brighter = larger; highlighted cells moved most in the last frame.",
+    "If training diverges it pauses with the last finite weights: lower the learning rate "
+    "(<) and reset (r).",
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, what in KEYS:
+            table.add_row(key, what)
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "ffnn-tui help — Esc closes"
+            yield Static(table, id="help-keys")
+            yield Static(Text("\n\n".join(NOTES)), id="help-notes")
+
+    def action_dismiss(self, result=None) -> None:
+        self.dismiss(None)

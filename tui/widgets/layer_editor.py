@@ -1,0 +1,119 @@
+"""The hidden layers of the network: add, remove, and set each one's neurons and activation.
+
+It reports the whole stack (``LayerEditor.Changed``) whenever every row is valid; a row with an
+invalid neuron count shows why and holds the stack back until it is fixed.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label
+
+from ffnn.core.experiment import MAX_HIDDEN_LAYERS
+from ffnn.tui.widgets.layer_row import LayerRow
+
+DEFAULT_LAYER = (8, "tanh")
+
+
+class LayerEditor(Vertical):
+    class Changed(Message):
+        """A new valid stack of hidden layers."""
+
+        def __init__(self, editor: LayerEditor, sizes: list[int], activations: list[str]):
+            super().__init__()
+            self.editor = editor
+            self.sizes = sizes
+            self.activations = activations
+
+        @property
+        def control(self) -> LayerEditor:
+            return self.editor
+
+    def __init__(self, sizes: list[int], activations: list[str], *, id: str | None = None):
+        super().__init__(id=id)
+        self.sizes: list[int | None] = list(sizes)
+        self.activations = list(activations)
+
+    def compose(self) -> ComposeResult:
+        for i, (size, activation) in enumerate(zip(self.sizes, self.activations, strict=True)):
+            yield LayerRow(i, size if size is not None else DEFAULT_LAYER[0], activation)
+        if not self.sizes:
+            yield Label("no hidden layers (a linear model)", classes="hint")
+        yield Button("+ layer", id="add-layer", compact=True,
+                     disabled=len(self.sizes) >= MAX_HIDDEN_LAYERS,
+                     tooltip=f"add a hidden layer (at most {MAX_HIDDEN_LAYERS}); key +")
+        yield Label("", id="layers-error", classes="field-error")
+
+    # --- public ---------------------------------------------------------------------------
+    @property
+    def valid(self) -> bool:
+        return all(size is not None for size in self.sizes)
+
+    async def set_layers(self, sizes: list[int], activations: list[str]) -> None:
+        """Show a stack decided elsewhere (a loaded experiment); does not report back."""
+        if list(sizes) == self.sizes and list(activations) == self.activations:
+            return
+        self.sizes, self.activations = list(sizes), list(activations)
+        await self.recompose()
+
+    async def add_layer(self, focus: bool = False) -> bool:
+        """Append a layer like the last one. False (and a message) at the maximum."""
+        if len(self.sizes) >= MAX_HIDDEN_LAYERS:
+            self.show_error(f"at most {MAX_HIDDEN_LAYERS} hidden layers")
+            return False
+        last_size = next((s for s in reversed(self.sizes) if s is not None), DEFAULT_LAYER[0])
+        last_activation = self.activations[-1] if self.activations else DEFAULT_LAYER[1]
+        self.sizes.append(last_size)
+        self.activations.append(last_activation)
+        await self._changed_structure(focus_row=len(self.sizes) - 1 if focus else None)
+        return True
+
+    async def remove_layer(self, index: int | None = None, focus: bool = False) -> bool:
+        """Remove layer ``index`` (default: the last). False when there is none."""
+        if not self.sizes:
+            self.show_error("no hidden layer to remove")
+            return False
+        index = len(self.sizes) - 1 if index is None else index
+        del self.sizes[index]
+        del self.activations[index]
+        await self._changed_structure(focus_add=focus)
+        return True
+
+    def show_error(self, message: str) -> None:
+        label = self.query_one("#layers-error", Label)
+        label.update(message)
+        label.set_class(bool(message), "-shown")
+
+    # --- events ---------------------------------------------------------------------------
+    async def _changed_structure(self, focus_row: int | None = None,
+                                 focus_add: bool = False) -> None:
+        await self.recompose()
+        if focus_row is not None:
+            self.query_one(f"#layer-{focus_row}-size", Input).focus()
+        elif focus_add:
+            self.query_one("#add-layer", Button).focus()
+        self._report()
+
+    def _report(self) -> None:
+        self.show_error("")
+        if self.valid:
+            self.post_message(self.Changed(self, [int(s) for s in self.sizes],  # type: ignore[arg-type]
+                                           list(self.activations)))
+
+    def on_layer_row_changed(self, event: LayerRow.Changed) -> None:
+        event.stop()
+        self.sizes[event.row.index] = event.neurons
+        self.activations[event.row.index] = event.activation
+        if event.neurons is not None:
+            self._report()
+
+    async def on_layer_row_remove_requested(self, event: LayerRow.RemoveRequested) -> None:
+        event.stop()
+        await self.remove_layer(event.row.index, focus=True)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add-layer":
+            event.stop()
+            await self.add_layer(focus=True)

@@ -1,0 +1,107 @@
+"""One hidden layer in the layer editor: its neuron count, its activation, a remove button."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Select
+
+from ffnn.core.experiment import HIDDEN_ACTIVATIONS, MAX_NEURONS
+from ffnn.tui.widgets.number_field import SETTLE, NumberRule, cursor_blinks
+
+NEURONS = NumberRule(1, MAX_NEURONS, integer=True)
+
+
+class LayerRow(Vertical):
+    """Row ``index`` (0-based) of the hidden layers."""
+
+    class Changed(Message):
+        """The row's (valid, committed) neuron count or its activation changed."""
+
+        def __init__(self, row: LayerRow, neurons: int, activation: str) -> None:
+            super().__init__()
+            self.row = row
+            self.neurons = neurons
+            self.activation = activation
+
+    class RemoveRequested(Message):
+        def __init__(self, row: LayerRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, index: int, neurons: int, activation: str) -> None:
+        super().__init__(id=f"layer-{index}", classes="layer-row")
+        self.index = index
+        self.neurons = neurons
+        self.activation = activation
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        i = self.index
+        with Horizontal(classes="field-row"):
+            yield Label(f"layer {i + 1}", classes="field-caption")
+            size = Input(str(self.neurons), id=f"layer-{i}-size", validators=[NEURONS],
+                         compact=True, validate_on=["changed"],
+                         tooltip=f"neurons in hidden layer {i + 1} (1–{MAX_NEURONS})")
+            size.cursor_blink = cursor_blinks(self.app)
+            yield size
+            yield Select([(name, name) for name in HIDDEN_ACTIVATIONS], value=self.activation,
+                         allow_blank=False, compact=True, id=f"layer-{i}-activation",
+                         tooltip=f"activation of hidden layer {i + 1}")
+            yield Button("✕", id=f"layer-{i}-remove", compact=True,
+                         tooltip=f"remove hidden layer {i + 1}")
+        yield Label("", id=f"layer-{i}-error", classes="field-error")
+
+    @property
+    def error(self) -> str:
+        return str(self.query_one(".field-error", Label).content)
+
+    def show_error(self, message: str) -> None:
+        label = self.query_one(".field-error", Label)
+        label.update(message)
+        label.set_class(bool(message), "-shown")
+        self.query_one(Input).set_class(bool(message), "-refused")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Validate at once; report after the typing settles (see NumberField)."""
+        event.stop()
+        reason = NEURONS.why_not(event.value)
+        self.show_error(f"neurons: {reason}" if reason else "")
+        self._cancel()
+        if reason is None:
+            value = NEURONS.parse(event.value)
+            if value != self.neurons:
+                self._timer = self.set_timer(SETTLE, self.commit)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.commit()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self.commit()
+
+    def commit(self) -> None:
+        self._cancel()
+        text = self.query_one(Input).value
+        if NEURONS.why_not(text) is None and NEURONS.parse(text) != self.neurons:
+            self.neurons = NEURONS.parse(text)
+            self.post_message(self.Changed(self, self.neurons, self.activation))
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is Select.NULL:
+            return
+        self.activation = str(event.value)
+        self.post_message(self.Changed(self, self.neurons, self.activation))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RemoveRequested(self))

@@ -1,0 +1,179 @@
+"""A labelled number Input that validates as it is typed and says why a value is refused.
+
+Only a valid value leaves this widget (as ``NumberField.Accepted``); an invalid one shows its
+reason in a red line under the field and never reaches the model. A valid value is sent when
+the user presses Enter, leaves the field, or stops typing for ``SETTLE`` seconds — not at every
+key, so typing "1e999" never hands the model the "1" on the way.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label
+
+SETTLE = 0.6  # seconds without a key press after which a valid value is sent
+
+
+class NumberRule(Validator):
+    """A number in a range: ``integer`` for whole numbers; ``low_open`` makes ``low``
+    itself invalid (a learning rate must be > 0)."""
+
+    def __init__(self, low: float, high: float, *, integer: bool = False,
+                 low_open: bool = False) -> None:
+        super().__init__()
+        self.low, self.high, self.integer, self.low_open = low, high, integer, low_open
+
+    def parse(self, text: str) -> int | float:
+        """The value of a valid text (call validate first)."""
+        value = float(text.strip())
+        return int(value) if self.integer else value
+
+    def why_not(self, text: str) -> str | None:
+        """None for a valid value, else a short reason."""
+        text = text.strip()
+        if not text:
+            return "enter a value"
+        try:
+            value = float(text)
+        except ValueError:
+            return "not a whole number" if self.integer else "not a number"
+        if not math.isfinite(value):
+            return "not a finite number"
+        if self.integer and not value.is_integer():
+            return "must be a whole number"
+        low, high = _number(self.low), _number(self.high)
+        if self.low_open and value <= self.low:
+            return f"must be > {low}" + (f" and ≤ {high}" if value > self.high else "")
+        if value < self.low or value > self.high:
+            return f"must be {low}–{high}"
+        return None
+
+    def validate(self, value: str) -> ValidationResult:
+        reason = self.why_not(value)
+        return self.success() if reason is None else self.failure(reason, value)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ") if float(value).is_integer() and value >= 1e4 \
+        else f"{value:g}"
+
+
+class NumberField(Vertical):
+    """Caption and Input on one line, the reason for a refusal under them."""
+
+    class Accepted(Message):
+        """A valid value was typed."""
+
+        def __init__(self, field: NumberField, value: int | float) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> NumberField:
+            return self.field
+
+    def __init__(self, caption: str, value: int | float, rule: NumberRule, *,
+                 section: str, key: str, id: str, tooltip: str | None = None) -> None:
+        super().__init__(id=f"{id}-field", classes="field")
+        self.caption = caption
+        self.rule = rule
+        self.section = section
+        self.key = key
+        self.input_id = id
+        self._initial = _format(value)
+        self._tooltip = tooltip
+        self._sent = self._initial          # the text whose value the model has
+        self._pending: str | None = None    # a valid text not sent yet
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(self.caption, classes="field-caption")
+            field = Input(self._initial, id=self.input_id, validators=[self.rule], compact=True,
+                          validate_on=["changed"], tooltip=self._tooltip)
+            field.cursor_blink = cursor_blinks(self.app)
+            yield field
+        yield Label("", id=f"{self.input_id}-error", classes="field-error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def error(self) -> str:
+        """The reason shown under the field ("" when the value is fine)."""
+        return str(self.query_one(".field-error", Label).content)
+
+    def show_error(self, message: str) -> None:
+        label = self.query_one(".field-error", Label)
+        label.update(message)
+        label.set_class(bool(message), "-shown")
+        self.input.set_class(bool(message), "-refused")
+
+    def set_value(self, value: int | float) -> None:
+        """Show ``value`` (a setting changed elsewhere) without reporting it back."""
+        text = _format(value)
+        self._cancel()
+        self._sent = text
+        with self.prevent(Input.Changed):
+            if self.input.value != text:
+                self.input.value = text
+        self.show_error("")
+
+    def submit_value(self, value: int | float) -> None:
+        """Put ``value`` in the field and send it at once, as if typed and Enter pressed."""
+        text = _format(value)
+        if self.rule.why_not(text) is not None:
+            return
+        self.set_value(value)
+        self._sent = text
+        self.post_message(self.Accepted(self, self.rule.parse(text)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        reason = self.rule.why_not(event.value)
+        self.show_error(reason or "")
+        self._cancel()
+        if reason is None and event.value != self._sent:
+            self._pending = event.value
+            self._timer = self.set_timer(SETTLE, self.commit)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.commit()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self.commit()
+
+    def commit(self) -> None:
+        """Send the pending valid value now (Enter, leaving the field, or the settle timer)."""
+        text = self._pending
+        self._cancel()
+        if text is not None and self.rule.why_not(text) is None:
+            self._sent = text
+            self.post_message(self.Accepted(self, self.rule.parse(text)))
+
+    def _cancel(self) -> None:
+        self._pending = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+
+def cursor_blinks(app) -> bool:
+    """Whether Input cursors blink in this app (tests turn it off for stable screenshots)."""
+    return bool(getattr(app, "input_cursor_blink", True))
+
+
+def _format(value: int | float) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:g}"
