@@ -580,7 +580,7 @@ async def test_status_bar_shows_status_and_survives_tiny_size():
         await pilot.pause()
         assert bar.size.height == 1
         screen = app_text(pilot.app)
-        assert "epoch 7" in bar.text and "0.5 / 0.6" in bar.text and "hello" in bar.text
+        assert "epoch 7" in bar.text and "0.5000 / 0.6000" in bar.text and "hello" in bar.text
         assert "epoch" in screen
         await pilot.resize_terminal(1, 1)
         bar.update_status(False, 1, 1, math.nan, math.nan, math.inf, -math.inf, math.nan, "r2")

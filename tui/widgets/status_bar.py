@@ -26,7 +26,8 @@ def format_number(value: object, digits: int = 4) -> str:
         return "–"
     if math.isinf(number):
         return "inf" if number > 0 else "-inf"
-    return f"{number:.{digits}g}"
+    # '#' keeps trailing zeros, so two losses side by side line up (0.2110, not 0.211)
+    return f"{number:#.{digits}g}".rstrip(".")
 
 
 def format_speed(value: object) -> str:
