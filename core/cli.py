@@ -22,14 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from ffnn.core import datasets, losses, optimizers
+from ffnn.core.csvdata import TASKS
 from ffnn.core.experiment import (
     DTYPES,
     HIDDEN_ACTIVATIONS,
+    MAX_SEED,
     OUTPUT_CHOICES,
     DataSpec,
     Experiment,
     ExperimentError,
-    LoadedExperiment,
     NetSpec,
     SpecError,
     build_data,
@@ -37,17 +38,21 @@ from ffnn.core.experiment import (
     build_trainer,
     check_loss,
     check_network_fits,
+    resolve_output_activation,
+    restore_trainer,
+    task_and_classes,
+)
+from ffnn.core.network import INITS
+from ffnn.core.storage import (
+    LoadedExperiment,
     export_dataset_csv,
     export_history_csv,
     export_weights_json,
     export_weights_npz,
     load_experiment,
     load_weights,
-    resolve_output_activation,
-    restore_trainer,
     save_experiment,
 )
-from ffnn.core.network import INITS
 from ffnn.core.trainer import LR_SCHEDULES, MONITORS, TrainConfig, TrainingDiverged
 
 PROG = "ffnn-tui"
@@ -136,10 +141,13 @@ def _activation(text: str) -> str:
 
 
 def _activations(text: str) -> list[str]:
-    return [_activation(part) for part in text.replace(" ", "").split(",") if part] or []
+    return [_activation(part) for part in text.replace(" ", "").split(",") if part]
 
 
-def _choice(name: str, choices):
+def _choice(flag: str):
+    """A ``type=`` function accepting exactly the values ``_CHOICES[flag]`` lists."""
+    choices = _CHOICES[flag]
+
     def convert(text: str) -> str:
         if text not in choices:
             raise argparse.ArgumentTypeError(
@@ -147,7 +155,7 @@ def _choice(name: str, choices):
             )
         return text
 
-    convert.__name__ = name
+    convert.__name__ = flag.lstrip("-").replace("-", "_")
     return convert
 
 
@@ -161,8 +169,8 @@ def _train_field(field_name: str, parse):
 
 def _seed(text: str) -> int:
     value = _int(text)
-    if not 0 <= value <= 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number 0–{2**32 - 1} (got {text!r})")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number 0–{MAX_SEED} (got {text!r})")
     return value
 
 
@@ -178,14 +186,14 @@ class Flag:
 
 DATASET_CHOICES = (*datasets.NAMES, "csv")
 _CHOICES = {
-    "--dataset": DATASET_CHOICES, "--task": ("auto", "classification", "regression"),
+    "--dataset": DATASET_CHOICES, "--task": TASKS,
     "--output": OUTPUT_CHOICES, "--init": INITS, "--dtype": DTYPES,
     "--loss": tuple(losses.LOSSES), "--optimizer": tuple(optimizers.OPTIMIZERS),
     "--lr-schedule": LR_SCHEDULES, "--monitor": MONITORS,
 }
 
 EXPERIMENT_FLAGS = (
-    Flag("--dataset", "data", "name", _choice("dataset", _CHOICES["--dataset"]),
+    Flag("--dataset", "data", "name", _choice("--dataset"),
          f"built-in dataset: {', '.join(datasets.NAMES)} (csv: use --data)", "NAME"),
     Flag("--samples", "data", "n_samples", _data_field("n_samples", _int),
          "number of generated samples", "N"),
@@ -198,7 +206,7 @@ EXPERIMENT_FLAGS = (
     Flag("--data-seed", "data", "seed", _seed, "seed of data generation and split", "S"),
     Flag("--data", "data", "path", str, "train on a CSV file (header row required)", "FILE.csv"),
     Flag("--target", "data", "target", str, "CSV column to predict", "COLUMN"),
-    Flag("--task", "data", "task", _choice("task", ("auto", "classification", "regression")),
+    Flag("--task", "data", "task", _choice("--task"),
          "CSV task: auto (text or few integers = classes), classification, regression"),
     Flag("--layers", "net", "hidden", _layers,
          "hidden layer sizes, e.g. 16,16 ('none' = no hidden layer)", "N,N,..."),
@@ -206,15 +214,14 @@ EXPERIMENT_FLAGS = (
          f"activation of every hidden layer: {', '.join(HIDDEN_ACTIVATIONS)}", "NAME"),
     Flag("--activations", "net", "activations", _activations,
          "one activation per hidden layer, e.g. relu,tanh", "A,A,..."),
-    Flag("--output", "net", "output", _choice("output", OUTPUT_CHOICES),
+    Flag("--output", "net", "output", _choice("--output"),
          "output activation (auto: softmax for classes, identity for regression)"),
-    Flag("--init", "net", "init", _choice("init", INITS), "weight initialisation"),
+    Flag("--init", "net", "init", _choice("--init"), "weight initialisation"),
     Flag("--init-seed", "net", "seed", _seed, "seed of the initial weights", "S"),
-    Flag("--dtype", "net", "dtype", _choice("dtype", DTYPES), "float precision"),
-    Flag("--loss", "train", "loss", _choice("loss", tuple(losses.LOSSES)),
+    Flag("--dtype", "net", "dtype", _choice("--dtype"), "float precision"),
+    Flag("--loss", "train", "loss", _choice("--loss"),
          "loss (default: the one matching the output activation)"),
-    Flag("--optimizer", "train", "optimizer", _choice("optimizer", tuple(optimizers.OPTIMIZERS)),
-         "optimizer"),
+    Flag("--optimizer", "train", "optimizer", _choice("--optimizer"), "optimizer"),
     Flag("--lr", "train", "learning_rate", _train_field("learning_rate", _float),
          "learning rate", "LR"),
     Flag("--batch-size", "train", "batch_size", _train_field("batch_size", _int),
@@ -224,7 +231,7 @@ EXPERIMENT_FLAGS = (
     Flag("--l2", "train", "l2", _train_field("l2", _float), "L2 penalty (l2/2)·Σ‖W‖²", "X"),
     Flag("--l1", "train", "l1", _train_field("l1", _float), "L1 penalty l1·Σ|W|", "X"),
     Flag("--train-seed", "train", "seed", _seed, "seed of the mini-batch shuffles", "S"),
-    Flag("--lr-schedule", "train", "lr_schedule", _choice("lr_schedule", LR_SCHEDULES),
+    Flag("--lr-schedule", "train", "lr_schedule", _choice("--lr-schedule"),
          "learning-rate schedule"),
     Flag("--lr-decay", "train", "lr_decay", _train_field("lr_decay", _float),
          "schedule factor in (0, 1]: step multiplies by it every --lr-step epochs, "
@@ -234,14 +241,12 @@ EXPERIMENT_FLAGS = (
     Flag("--patience", "train", "early_stopping_patience",
          _train_field("early_stopping_patience", _optional_int),
          "stop after N epochs without improvement ('none' = never)", "N"),
-    Flag("--monitor", "train", "early_stopping_monitor", _choice("monitor", MONITORS),
+    Flag("--monitor", "train", "early_stopping_monitor", _choice("--monitor"),
          "loss watched by early stopping"),
 )
 
 # Which flag to blame for a validation error, by the spec field it names.
 FLAG_FOR_FIELD = {f"{f.section}.{f.field}": f.flag for f in EXPERIMENT_FLAGS if f.section}
-FLAG_FOR_FIELD.update({f"train.{f.field}": f.flag for f in EXPERIMENT_FLAGS
-                       if f.section == "train"})
 FLAG_FOR_FIELD.update({"data.seed": "--seed", "net.seed": "--seed", "train.seed": "--seed"})
 
 
@@ -312,12 +317,7 @@ def _settle_output(experiment: Experiment, problem, args) -> None:
     Raises SpecError naming net.output / train.loss."""
     if problem is None:
         return
-    if isinstance(problem, str):
-        task, n_classes = problem, 1
-    elif isinstance(problem, int):
-        task, n_classes = "classification", problem
-    else:
-        task, n_classes = problem.task, problem.n_classes
+    task, n_classes = task_and_classes(problem)
     activation = resolve_output_activation(experiment.net.output, task, n_classes)
     if _given(args, "--loss"):
         check_loss(experiment.train.loss, activation, task)

@@ -101,13 +101,15 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen.add(name)
 
 
-def _target_classes(path: Path, target: str, values: list[str], numbers: list[float] | None):
-    """(y as class indices, class names) for a classification target."""
-    if numbers is not None and all(value == int(value) for value in numbers):
-        distinct = sorted(set(numbers))
+def _target_classes(path: Path, target: str, values: list[str], integers: list[float] | None):
+    """(y as class indices, class names) for a classification target: ``integers`` (the
+    values when every one is a whole number, else None) are labels in numeric order;
+    anything else is a class name, in sorted order."""
+    if integers is not None:
+        distinct = sorted(set(integers))
         names = [str(int(value)) for value in distinct]
         index = {value: i for i, value in enumerate(distinct)}
-        y = np.array([index[value] for value in numbers], dtype=np.int64)
+        y = np.array([index[value] for value in integers], dtype=np.int64)
     else:
         names = sorted(set(values))
         index = {name: i for i, name in enumerate(names)}
@@ -172,9 +174,9 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
 
     parsed = [_parse_number(value) for value in target_values]
     numbers = None if any(value is None for value in parsed) else [float(v) for v in parsed]
+    integers = numbers if numbers is not None and all(v == int(v) for v in numbers) else None
     if task == "auto":
-        integers = numbers is not None and all(value == int(value) for value in numbers)
-        if numbers is None or (integers and len(set(numbers)) <= MAX_CLASSES):
+        if numbers is None or (integers is not None and len(set(integers)) <= MAX_CLASSES):
             task = "classification"
         else:
             task = "regression"
@@ -191,5 +193,5 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
         y = np.array(numbers, dtype=np.float64)
         class_names: list[str] = []
     else:
-        y, class_names = _target_classes(path, target, target_values, numbers)
+        y, class_names = _target_classes(path, target, target_values, integers)
     return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))

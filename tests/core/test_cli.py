@@ -10,15 +10,8 @@ import pytest
 
 from ffnn.core import TrainConfig
 from ffnn.core.cli import EXPERIMENT_FLAGS, main, parse_app_args, train_main
-from ffnn.core.experiment import (
-    DataSpec,
-    ExperimentError,
-    NetSpec,
-    build_data,
-    build_network,
-    export_weights_npz,
-    load_experiment,
-)
+from ffnn.core.experiment import DataSpec, ExperimentError, NetSpec, build_data, build_network
+from ffnn.core.storage import export_weights_npz, load_experiment
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 QUICK = ["--dataset", "gaussians", "--classes", "2", "--samples", "100", "--epochs", "5"]

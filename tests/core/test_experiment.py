@@ -22,15 +22,17 @@ from ffnn.core.experiment import (
     build_network,
     build_trainer,
     default_loss,
+    output_units,
+    restore_trainer,
+)
+from ffnn.core.storage import (
     export_dataset_csv,
     export_history_csv,
     export_weights_json,
     export_weights_npz,
     load_experiment,
     load_weights,
-    output_units,
     read_weights,
-    restore_trainer,
     save_experiment,
 )
 

@@ -6,7 +6,8 @@ import sys
 
 def test_importing_core_loads_no_ui_library():
     code = (
-        "import sys, ffnn.core, ffnn.core.experiment, ffnn.core.cli, ffnn.core.csvdata; "
+        "import sys, ffnn.core, ffnn.core.experiment, ffnn.core.storage, ffnn.core.cli, "
+        "ffnn.core.csvdata; "
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'rich', 'plotext', 'textual_plotext', 'ffnn.tui')]; "
         "bad += [m for m in sys.modules if m.startswith('ffnn.tui')]; "
