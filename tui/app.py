@@ -34,8 +34,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
-from ffnn.core import datasets
-from ffnn.core.experiment import Experiment, LoadedExperiment
+from ffnn.core import Experiment, LoadedExperiment, datasets
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.session import LEARNING_RATES, Session, SessionError
 from ffnn.tui.widgets.config_panel import ConfigPanel

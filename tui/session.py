@@ -22,11 +22,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ffnn.core import TrainingDiverged
+from ffnn.core import LoadedExperiment, TrainingDiverged
 from ffnn.core.experiment import (
     Dataset,
     Experiment,
-    LoadedExperiment,
     build_data,
     build_network,
     build_trainer,

@@ -300,7 +300,7 @@ async def test_config_panel_sync_after_new_seed_does_not_echo():
 
 
 async def test_loaded_experiment_continues_where_it_stopped(tmp_path):
-    from ffnn.core.experiment import build_data, build_trainer, load_experiment, save_experiment
+    from ffnn.core import build_data, build_trainer, load_experiment, save_experiment
 
     saved = experiment(epochs=3)
     dataset = build_data(saved.data)
