@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,27 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
-from ffnn.core import Experiment, LoadedExperiment, datasets
+from ffnn.core import (
+    Experiment,
+    ExperimentError,
+    LoadedExperiment,
+    datasets,
+    export_dataset_csv,
+    export_history_csv,
+    export_weights_json,
+    export_weights_npz,
+)
+from ffnn.tui.screens.file_prompt import FilePrompt
 from ffnn.tui.screens.help import HelpScreen
-from ffnn.tui.session import LEARNING_RATES, Session, SessionError
+from ffnn.tui.session import (
+    LEARNING_RATES,
+    Session,
+    SessionError,
+    experiment_files,
+    tidy_path,
+)
 from ffnn.tui.widgets.config_panel import ConfigPanel
+from ffnn.tui.widgets.confusion_matrix import ConfusionMatrix
 from ffnn.tui.widgets.decision_boundary import DecisionBoundary
 from ffnn.tui.widgets.layer_editor import LayerEditor
 from ffnn.tui.widgets.loss_plot import LossPlot
@@ -52,7 +70,8 @@ YIELD = 0.001           # the pause at the end of a max-speed frame: input and r
 EMA = 0.2               # weight of the newest measurement in the cost averages
 
 # Seconds between redraws of each view while training (when paused: at once).
-REDRAW_INTERVAL = {"status": 0.1, "boundary": 0.1, "plot": 0.2, "weights": 0.2}
+REDRAW_INTERVAL = {"status": 0.1, "boundary": 0.1, "plot": 0.2, "weights": 0.2,
+                   "confusion": 0.2}
 # At max speed the views redraw together at this interval instead: one screen update for all
 # of them costs far less than staggered ones (see the module docstring).
 MAX_SPEED_INTERVAL = 0.15
@@ -61,7 +80,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20    # below this: "enlarge the terminal"
 WIDE_WIDTH, WIDE_HEIGHT = 120, 40  # from here on every view shows at once
 NARROW_WIDTH = 80                  # below this the config panel becomes a tab too
 
-VIEWS = ("config", "boundary", "loss", "weights")
+VIEWS = ("config", "boundary", "loss", "weights", "confusion")
 START_HINT = "Tab: settings · space: train · ?: help"
 
 # Footer groups: related keys share one label.
@@ -71,6 +90,15 @@ _SPEED = Binding.Group("Speed", compact=True)
 _LR = Binding.Group("LR", compact=True)
 _LAYER = Binding.Group("Layer", compact=True)
 _WEIGHTS = Binding.Group("W layer", compact=True)
+_FILE = Binding.Group("File", compact=True)
+_FEATURES = Binding.Group("Features", compact=True)
+
+# Key actions of the main screen: off while a file prompt is open (its list would pass them on).
+_MAIN_ACTIONS = frozenset({
+    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "slower", "faster",
+    "learning_rate", "add_layer", "remove_layer", "next_view", "toggle_test", "toggle_log",
+    "weights_layer", "features", "help", "leave_form", "save", "open",
+})
 
 
 class FfnnApp(App[None]):
@@ -100,6 +128,11 @@ class FfnnApp(App[None]):
         Binding("l", "toggle_log", "Log"),
         Binding("w", "weights_layer(1)", "Next W", group=_WEIGHTS),
         Binding("W", "weights_layer(-1)", "Prev W", key_display="W", group=_WEIGHTS),
+        # Shown only when the data has more than two features (check_action).
+        Binding("f", "features(1)", "Next pair", group=_FEATURES),
+        Binding("F", "features(-1)", "Prev pair", key_display="F", group=_FEATURES),
+        Binding("ctrl+s", "save", "Save", key_display="^s", group=_FILE),
+        Binding("ctrl+o", "open", "Open", key_display="^o", group=_FILE),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "leave_form", "Leave form"),
@@ -126,6 +159,8 @@ class FfnnApp(App[None]):
         self._last_publish = -math.inf
         self._drawn: dict[str, object] = {}
         self._structure = -1
+        self._pair = 0                   # which pair of features the boundary shows
+        self._features_key: tuple = ()   # the feature names the pair index refers to
         self.ready_at: float | None = None
 
     # --- layout -------------------------------------------------------------------------
@@ -134,6 +169,7 @@ class FfnnApp(App[None]):
             yield Tabs(
                 Tab("Settings", id="tab-config"), Tab("Boundary", id="tab-boundary"),
                 Tab("Loss", id="tab-loss"), Tab("Weights", id="tab-weights"),
+                Tab("Confusion", id="tab-confusion"),
                 active="tab-boundary", id="view-tabs",
             )
             with Horizontal(id="body"):
@@ -141,7 +177,9 @@ class FfnnApp(App[None]):
                 with Vertical(id="views"):
                     with Horizontal(id="top"):
                         yield DecisionBoundary(id="boundary", classes="pane view")
-                        yield LossPlot(id="loss-plot", classes="pane view")
+                        with Vertical(id="side"):
+                            yield LossPlot(id="loss-plot", classes="pane view")
+                            yield ConfusionMatrix(id="confusion", classes="pane view")
                     yield WeightsTable(id="weights", classes="pane view")
         yield Static("", id="too-small")
         yield StatusBar(id="status")
@@ -153,6 +191,9 @@ class FfnnApp(App[None]):
         self._plot = self.query_one(LossPlot)
         self._weights = self.query_one(WeightsTable)
         self._status = self.query_one(StatusBar)
+        self._confusion = self.query_one(ConfusionMatrix)
+        self._confusion.border_title = "Confusion matrix"
+        self._confusion.border_subtitle = "rows true · columns predicted"
         self.query_one("#config").border_title = "Settings"
         self.query_one("#boundary").border_title = "Decision boundary"
         self.query_one("#loss-plot").border_title = "Loss"
@@ -198,6 +239,17 @@ class FfnnApp(App[None]):
                     self._show_view("boundary")
             self.refresh_bindings()
         self._show_view(self._view)
+
+    def _views(self) -> list[str]:
+        """The views the tabs offer now (no settings tab unless narrow, no confusion matrix
+        for a regression)."""
+        views = list(VIEWS if self._layout_mode == "narrow" else VIEWS[1:])
+        if not self._classifying():
+            views.remove("confusion")
+        return views
+
+    def _classifying(self) -> bool:
+        return self.session.dataset.task == "classification"
 
     def _show_view(self, view: str) -> None:
         self._view = view
@@ -299,6 +351,11 @@ class FfnnApp(App[None]):
         if due("plot", (session.structure_version, len(history))):
             self._plot.update_history(history)
             views_drawn = True
+        # The matrix predicts the whole test set: while training, once an epoch is enough.
+        progress = len(history) if session.running else session.version
+        if self._confusion_shown() and due("confusion", (session.structure_version, progress)):
+            self._draw_confusion()
+            views_drawn = True
         # A screen update repaints the bounding box of all that changed: the status line
         # (bottom, full width) together with the views (top right) would repaint the whole
         # screen, settings included. So while training the status waits for a frame of its own.
@@ -315,6 +372,17 @@ class FfnnApp(App[None]):
             return now - self._last_publish >= MAX_SPEED_INTERVAL
         return now - self._last_draw[view] >= REDRAW_INTERVAL[view]
 
+    def _confusion_shown(self) -> bool:
+        return self._classifying() and (self._layout_mode == "wide" or self._view == "confusion")
+
+    def _draw_confusion(self) -> None:
+        result = self.session.confusion()
+        if result is None:
+            self._confusion.clear("a regression has no classes")
+            return
+        counts, split = result
+        self._confusion.update_matrix(counts, self.session.dataset.class_names, split)
+
     def _draw_status(self) -> None:
         session = self.session
         scores = session.scores()
@@ -328,21 +396,55 @@ class FfnnApp(App[None]):
     def _set_data(self) -> None:
         """The data or network was replaced: give the views their new plane and points."""
         dataset = self.session.dataset
+        key = (dataset.name, tuple(dataset.feature_names))
+        if key != self._features_key:  # other features: start again from the first pair
+            self._features_key = key
+            self._pair = 0
+        classifying = self._classifying()
+        main = self.screen_stack[0].query_one("#main")
+        main.set_class(not classifying, "-regression")
+        tabs = self.screen_stack[0].query_one("#view-tabs", Tabs)
+        if classifying:
+            tabs.show("tab-confusion")
+        else:
+            tabs.hide("tab-confusion")
+            if self._view == "confusion":
+                self._show_view("boundary")
+        self._set_boundary_data()
+        self.refresh_bindings()  # f / F only for more than two features
+        self._drawn.clear()
+
+    @property
+    def feature_pair(self) -> tuple[int, int]:
+        """The two features (column indices) the decision boundary shows."""
+        pairs = feature_pairs(self.session.dataset.n_features)
+        return pairs[self._pair % len(pairs)]
+
+    def _set_boundary_data(self) -> None:
+        """The plane of the chosen pair of features; any others are held at their training
+        mean."""
+        dataset = self.session.dataset
+        features = self.feature_pair
         if dataset.name == "csv":
             # Standardised features: frame the points themselves.
             X = np.concatenate([dataset.X_train, dataset.X_test])
-            ranges = [_padded(X[:, j].min(), X[:, j].max()) for j in (0, 1)] \
-                if dataset.n_features >= 2 else [(-3.0, 3.0), (-3.0, 3.0)]
+            ranges = [_padded(X[:, j].min(), X[:, j].max()) for j in features]
         else:
             ranges = [datasets.RANGE, datasets.RANGE]
+        fixed = dataset.X_train.mean(axis=0) if dataset.n_features > 2 else None
         self._boundary.set_data(
             dataset.X_train, dataset.y_train,
             dataset.X_test if dataset.has_test else None,
             dataset.y_test if dataset.has_test else None,
             dataset.task, dataset.n_classes, ranges[0], ranges[1],
-            features=(0, 1 if dataset.n_features > 1 else 0),
-            feature_names=dataset.feature_names)
-        self._drawn.clear()
+            features=features, fixed=fixed, feature_names=dataset.feature_names)
+        if dataset.n_features > 2:
+            names = dataset.feature_names
+            self._boundary.border_title = f"Boundary · {names[features[0]]} × {names[features[1]]}"
+            self._boundary.border_subtitle = "others at mean · f/F: next pair"
+        else:
+            self._boundary.border_title = "Decision boundary"
+            self._boundary.border_subtitle = ""
 
     def set_note(self, note: str, seconds: float = 8.0) -> None:
         """A short message at the end of the status line (cleared after a while)."""
@@ -359,6 +461,10 @@ class FfnnApp(App[None]):
 
     # --- key actions --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _MAIN_ACTIONS and isinstance(self.screen, FilePrompt):
+            return False  # keys belong to the prompt (Esc closes it first)
+        if action == "features":
+            return self.session.dataset.n_features > 2
         if action == "toggle_play":
             return not isinstance(self.focused, Input)  # space types a space while typing
         if action == "next_view":
@@ -438,13 +544,137 @@ class FfnnApp(App[None]):
             table.previous_layer()
 
     def action_next_view(self) -> None:
-        views = list(VIEWS if self._layout_mode == "narrow" else VIEWS[1:])
+        views = self._views()
         current = views.index(self._view) if self._view in views else -1
         self._show_view(views[(current + 1) % len(views)])
         self.draw_views(force=True)
 
+    def action_features(self, direction: int) -> None:
+        """Show the next / previous pair of features in the decision boundary."""
+        dataset = self.session.dataset
+        pairs = feature_pairs(dataset.n_features)
+        if len(pairs) < 2:
+            return
+        self._pair = (self._pair + direction) % len(pairs)
+        self._set_boundary_data()
+        self._drawn.pop("boundary", None)
+        i, j = self.feature_pair
+        names = dataset.feature_names
+        self.set_note(f"boundary: {names[i]} × {names[j]} ({self._pair + 1}/{len(pairs)}), "
+                      "other features at their mean")
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    # --- files ------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        """Save the experiment: TOML + .npz (weights, optimizer state) + history CSV."""
+        session = self.session
+        default = tidy_path(session.path) if session.path else f"{session.default_name()}.toml"
+
+        def save(text: str) -> str | None:
+            try:
+                saved = self.session.save(text)
+            except SessionError as error:
+                return self._failed("Not saved", error)
+            self.notify(f"saved {tidy_path(saved)} (with its .npz and .history.csv)",
+                        title="Saved")
+            self.set_note(f"saved {saved.name}")
+            return None
+
+        self.push_screen(FilePrompt(
+            "Save experiment", default, save,
+            prompt="Experiment file (.toml; weights and history go beside it):",
+            existing=lambda text: [p for p in experiment_files(text) if p.exists()]))
+
+    def action_open(self) -> None:
+        """Open a saved experiment: the network, optimizer state and history it had."""
+        choices = sorted(p.name for p in Path.cwd().glob("*.toml") if _is_experiment(p))
+        session = self.session
+        default = tidy_path(session.path) if session.path else (choices[0] if choices else "")
+
+        async def open_(text: str) -> str | None:
+            try:
+                session = Session.open(text)
+            except SessionError as error:
+                return self._failed("Not opened", error)
+            await self.install_session(session)
+            trainer = session.trainer
+            self.notify(f"opened {tidy_path(session.path or text)}: epoch {trainer.epoch}, "
+                        f"step {trainer.step_count}; space continues the run", title="Opened")
+            self.set_note(f"opened {Path(text).name}")
+            return None
+
+        self.push_screen(FilePrompt("Open experiment", default, open_,
+                                    prompt="Experiment file (.toml):", choices=choices))
+
+    def _export(self, title: str, default: str, write: Callable[[Path], object]) -> None:
+        """Ask for a path, then ``write(path)``; say what was written or why not."""
+
+        def run(text: str) -> str | None:
+            path = Path(text).expanduser()
+            try:
+                write(path)
+            except (ExperimentError, OSError, ValueError) as error:
+                return self._failed("Not exported", error)
+            self.notify(f"saved {tidy_path(path)}", title=title)
+            self.set_note(f"saved {path.name}")
+            return None
+
+        self.push_screen(FilePrompt(title, default, run, existing=_existing))
+
+    def action_export_weights_npz(self) -> None:
+        self._export("Export weights (.npz)", f"{self.session.default_name()}.weights.npz",
+                     lambda path: export_weights_npz(path, self.session.network))
+
+    def action_export_weights_json(self) -> None:
+        self._export("Export weights (JSON)", f"{self.session.default_name()}.weights.json",
+                     lambda path: export_weights_json(path, self.session.network))
+
+    def action_export_dataset(self) -> None:
+        self._export("Export dataset (CSV)", f"{self.session.data_name()}.data.csv",
+                     lambda path: export_dataset_csv(path, self.session.dataset))
+
+    def action_export_history(self) -> None:
+        self._export("Export history (CSV)", f"{self.session.default_name()}.history.csv",
+                     lambda path: export_history_csv(path, self.session.trainer.history))
+
+    def action_export_screenshot(self) -> None:
+        """An SVG of the screen as it is (taken once the prompt has closed)."""
+
+        def check(text: str) -> str | None:
+            path = Path(text).expanduser()
+            folder = path.parent
+            if path.is_dir():
+                return self._failed("No screenshot", f"{path}: is a directory")
+            if not folder.is_dir():
+                return self._failed("No screenshot", f"{path}: cannot write (directory does "
+                                    "not exist)")
+            if not os.access(folder, os.W_OK):
+                return self._failed("No screenshot",
+                                    f"{path}: cannot write (permission denied)")
+            return None
+
+        def taken(path: Path | None) -> None:
+            if path is not None:
+                self.call_after_refresh(self._save_screenshot, path)
+
+        self.push_screen(FilePrompt("Screenshot (SVG)", f"ffnn-tui-{self.session.default_name()}"
+                                    ".svg", check, existing=_existing), taken)
+
+    def _save_screenshot(self, path: Path) -> None:
+        try:
+            self.save_screenshot(filename=path.name, path=str(path.parent))
+        except OSError as error:
+            self._failed("No screenshot", f"{path}: cannot write ({error.strerror or error})")
+            return
+        self.notify(f"saved {tidy_path(path)}", title="Screenshot")
+
+    def _failed(self, title: str, error: object) -> str:
+        """Notify a one-line reason (and return it for the prompt to show)."""
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        self.notify(message, title=title, severity="error", timeout=10)
+        return message
 
     def action_leave_form(self) -> None:
         self.screen.set_focus(None)
@@ -468,8 +698,27 @@ class FfnnApp(App[None]):
                             self.action_toggle_test)
         yield SystemCommand("Toggle log scale", "Loss plot on a log scale (l)",
                             self.action_toggle_log)
+        yield SystemCommand("Save experiment", "TOML + weights + optimizer state + history "
+                            "(ctrl+s)", self.action_save)
+        yield SystemCommand("Open experiment", "Reopen a saved run and continue it (ctrl+o)",
+                            self.action_open)
+        yield SystemCommand("Export weights (.npz)", "Weights and biases of every layer",
+                            self.action_export_weights_npz)
+        yield SystemCommand("Export weights (JSON)", "Shapes, activations and values as JSON",
+                            self.action_export_weights_json)
+        yield SystemCommand("Export dataset (CSV)", "Train and test samples with a split column",
+                            self.action_export_dataset)
+        yield SystemCommand("Export history (CSV)", "Loss and accuracy per epoch",
+                            self.action_export_history)
+        yield SystemCommand("Screenshot (SVG)", "Save the screen as an SVG file (asks where)",
+                            self.action_export_screenshot)
+        if self.session.dataset.n_features > 2:
+            yield SystemCommand("Next feature pair", "Other features in the boundary view (f)",
+                                lambda: self.action_features(1))
         yield SystemCommand("Help", "Keys and what the views show (?)", self.action_help)
-        yield from super().get_system_commands(screen)
+        # Textual's own "Screenshot" saves to ~/Downloads without asking: ours replaces it.
+        yield from (command for command in super().get_system_commands(screen)
+                    if command.title != "Screenshot")
 
     async def install_session(self, session: Session) -> None:
         """Replace the session (e.g. an experiment opened from a file): the forms and views
@@ -487,7 +736,10 @@ class FfnnApp(App[None]):
         try:
             note = self.session.edit(event.section, event.key, event.value)
         except SessionError as error:
-            panel.refuse(event.source, str(error))
+            if event.key == "csv":
+                panel.refuse_csv(str(error))
+            else:
+                panel.refuse(event.source, str(error))
             self.set_note(f"refused: {error}")
             return
         if note:
@@ -509,6 +761,29 @@ class FfnnApp(App[None]):
         self.set_note(note)
         await self.query_one(ConfigPanel).sync(self.session)
         self.draw_views(force=True)
+
+
+def feature_pairs(n_features: int) -> list[tuple[int, int]]:
+    """Every pair of features the boundary can show, in order: (0, 1), (0, 2), … (1, 2), …"""
+    if n_features < 2:
+        return [(0, 0)]
+    return [(i, j) for i in range(n_features) for j in range(i + 1, n_features)]
+
+
+def _is_experiment(path: Path) -> bool:
+    """Whether a .toml file looks like an experiment (not, say, a pyproject.toml)."""
+    try:
+        if not path.is_file() or path.stat().st_size > 1_000_000:
+            return False
+        head = path.read_text(encoding="utf-8", errors="replace")[:20_000]
+    except OSError:
+        return False
+    return any(line.strip() in ("[data]", "[net]", "[train]") for line in head.splitlines())
+
+
+def _existing(text: str) -> list[Path]:
+    path = Path(text).expanduser()
+    return [path] if path.is_file() else []
 
 
 def _padded(low: float, high: float) -> tuple[float, float]:

@@ -13,16 +13,25 @@ running model untouched and raises ``SessionError`` with a one-line reason.
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
-from ffnn.core import LoadedExperiment, TrainingDiverged
+from ffnn.core import (
+    ExperimentError,
+    LoadedExperiment,
+    TrainingDiverged,
+    load_experiment,
+    metrics,
+    save_experiment,
+)
 from ffnn.core.experiment import (
     Dataset,
     Experiment,
@@ -58,6 +67,50 @@ class SessionError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def csv_columns(path: str | Path) -> list[str]:
+    """The column names of a CSV file (its first non-blank row), to choose the target from.
+    SessionError, one line naming the file, when it cannot be read."""
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for cells in csv.reader(handle):
+                names = [cell.strip() for cell in cells]
+                if any(names):
+                    if len(names) < 2:
+                        raise SessionError(f"{path}: only one column; need features and a target",
+                                           "data.path")
+                    return names
+    except FileNotFoundError:
+        raise SessionError(f"{path}: file not found", "data.path") from None
+    except IsADirectoryError:
+        raise SessionError(f"{path}: is a directory, not a CSV file", "data.path") from None
+    except PermissionError:
+        raise SessionError(f"{path}: permission denied", "data.path") from None
+    except UnicodeDecodeError:
+        raise SessionError(f"{path}: not a UTF-8 text file", "data.path") from None
+    except (csv.Error, OSError) as error:
+        raise SessionError(f"{path}: cannot read ({error})", "data.path") from None
+    raise SessionError(f"{path}: the file is empty", "data.path")
+
+
+def tidy_path(path: str | Path) -> str:
+    """``path`` without detours ("a/../b" is "b"), relative to the working directory when
+    inside it."""
+    absolute = Path(path).expanduser().resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
+
+
+def experiment_files(path: str | Path) -> list[Path]:
+    """The TOML and .npz files saving to ``path`` writes (as save_experiment names them:
+    "run", "run.toml" and "run.npz" all mean run.toml + run.npz)."""
+    path = Path(path).expanduser()
+    base = path.with_suffix("") if path.suffix.lower() in (".toml", ".npz") else path
+    return [base.with_name(base.name + ".toml"), base.with_name(base.name + ".npz")]
 
 
 def shape_text(network) -> str:
@@ -103,7 +156,60 @@ class Session:
             raise SessionError(str(error), getattr(error, "field", None)) from None
         self.loss_auto = experiment.train.loss == default_loss(
             trainer.network.output_activation, dataset.task)
+        # The file this run was opened from or last saved to (the default for the next save).
+        self.path: Path | None = loaded.path if loaded is not None else None
         self._install(experiment, dataset, trainer)
+
+    # --- files -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, **kwargs) -> Session:
+        """A session for a saved experiment: the same network, optimizer state and history,
+        so training continues where the saved run stopped. SessionError (one line) if the
+        files cannot be read or no longer fit together."""
+        try:
+            loaded = load_experiment(Path(path).expanduser())
+        except ExperimentError as error:
+            raise SessionError(str(error)) from None
+        data = loaded.experiment.data
+        if data.path:  # stored relative to the TOML: show it as the user would type it
+            data.path = tidy_path(data.path)
+        return cls(loaded.experiment, loaded, **kwargs)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the experiment, weights, trainer state and history (atomically, all or
+        nothing); returns the TOML path. SessionError (one line) if it cannot be written."""
+        try:
+            saved = save_experiment(Path(path).expanduser(), self.experiment, self.trainer,
+                                    self.dataset)
+        except (ExperimentError, OSError) as error:
+            raise SessionError(str(error)) from None
+        self.path = saved
+        return saved
+
+    def data_name(self) -> str:
+        """"spirals", or the CSV file's stem ("flowers")."""
+        data = self.experiment.data
+        return Path(data.path).stem if data.name == "csv" and data.path else data.name
+
+    def default_name(self) -> str:
+        """"spirals-2-8-8-3" — the data and the network's shape, for file names."""
+        return f"{self.data_name()}-{'-'.join(str(k) for k in self.network.layer_sizes)}"
+
+    # --- what the confusion view reads ------------------------------------------------------
+    def confusion(self) -> tuple[np.ndarray, str] | None:
+        """(counts, split) of the current network: rows true class, columns predicted, on the
+        test set ("test") or the training set when there is none ("train"). None for a
+        regression."""
+        dataset = self.dataset
+        if dataset.task != "classification":
+            return None
+        if dataset.has_test:
+            X, y, split = dataset.X_test, dataset.y_test, "test"
+        else:
+            X, y, split = dataset.X_train, dataset.y_train, "train"
+        with np.errstate(all="ignore"):  # a diverged network predicts class 0 on nan
+            predicted = self.network.predict(X)
+        return metrics.confusion_matrix(y, predicted, dataset.n_classes), split
 
     # --- what the views read ------------------------------------------------------------
     @property
@@ -291,6 +397,8 @@ class Session:
             return ""  # forms re-send values on mount and when retyped: nothing to do
         if section == "train" and name in LIVE_FIELDS:
             return self._set_live(name, value)
+        if section == "data" and name == "csv":
+            return self.use_csv(*value)
         if section == "train" and name == "optimizer":
             if value == self.trainer.config.optimizer:
                 return ""
@@ -304,6 +412,8 @@ class Session:
             if name == "name" and value == experiment.data.name:
                 return ""
             setattr(experiment.data, name, value)
+            if name == "name" and value != "csv":
+                experiment.data.path = experiment.data.target = None  # the file is left
             dataset = None
         elif section == "net" and name == "hidden":
             sizes, activations = value
@@ -324,6 +434,30 @@ class Session:
         if section == "data":
             return f"new data ({label}), rebuilt {shape_text(self.network)}"
         return f"rebuilt {shape_text(self.network)} ({label} changed)"
+
+    def use_csv(self, path: str, target: str) -> str:
+        """Train on a CSV file, predicting column ``target``: new data, rebuilt network.
+        SessionError (nothing changed) naming the problem, e.g. load_csv's one line."""
+        path, target = str(path).strip(), str(target).strip()
+        if not path:
+            raise SessionError("data file: enter the path of a CSV file", "data.path")
+        if not target:
+            raise SessionError("target: choose the column to predict", "data.target")
+        data = self.experiment.data
+        if (data.name, data.path, data.target) == ("csv", path, target):
+            return ""
+        experiment = self.experiment.copy()
+        experiment.data.name, experiment.data.path, experiment.data.target = "csv", path, target
+        try:
+            self._rebuild(experiment, None)
+        except SessionError as error:
+            raise SessionError(str(error), error.field or "data.path") from None
+        dataset = self.dataset
+        kind = f"{dataset.n_classes} classes" if dataset.task == "classification" \
+            else "regression"
+        return (f"{Path(path).name}: {len(dataset.X_train) + len(dataset.X_test)} samples, "
+                f"{dataset.n_features} features, {target} ({kind}); rebuilt "
+                f"{shape_text(self.network)}")
 
     def _current(self, section: str, name: str):
         """The value a form field shows for (section, name) in the running session."""

@@ -46,3 +46,22 @@ def test_compact_layout_loss_tab(snap_compare):
 
 def test_too_small(snap_compare):
     assert snap_compare(snapshot_app(), terminal_size=(50, 15))
+
+
+def test_wide_layout_csv_with_four_features(snap_compare, monkeypatch):
+    """Own data: the CSV fields filled, a pair of the four features, the confusion matrix."""
+    from pathlib import Path
+
+    from ffnn.core.cli import parse_app_args
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the path shows as typed
+    experiment, _ = parse_app_args(["--data", "assets/flowers.csv", "--target", "species",
+                                    "--lr", "0.3"])
+
+    async def train_and_pick_a_pair(pilot) -> None:
+        await train_a_little(pilot)
+        await pilot.press("f", "f")
+        await pilot.pause()
+
+    assert snap_compare(FfnnApp(experiment=experiment, input_cursor_blink=False),
+                        terminal_size=(120, 40), run_before=train_and_pick_a_pair)

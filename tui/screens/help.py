@@ -20,6 +20,8 @@ KEYS = (
     ("t", "show / hide test points"),
     ("l", "loss plot on a log scale"),
     ("w / W", "next / previous layer in the weights table"),
+    ("f / F", "next / previous pair of features in the boundary (more than 2 features)"),
+    ("ctrl+s / ctrl+o", "save the experiment / open a saved one"),
     ("v", "next view (when the views are tabs)"),
     ("Tab / shift+Tab", "walk through the settings"),
     ("Esc", "leave a settings field: the keys above work again"),
@@ -39,6 +41,13 @@ NOTES = (
     "Loss: train and test loss and accuracy (or R²) per epoch (l: log scale).",
     "Weights: the selected layer (w), inputs and bias by neurons; red negative, blue "
     "positive, brighter = larger; highlighted cells moved most in the last frame.",
+    "With more than two features the boundary shows one pair (f / F: the next), the others "
+    "held at their training mean. The confusion matrix counts the test samples (the training "
+    "samples when there is no test set) by true class (rows) and predicted class (columns).",
+    "Files: ctrl+s saves the experiment (TOML, with the weights, optimizer state and history "
+    "beside it), ctrl+o reopens one: space then continues the same run. The command palette "
+    "(ctrl+p) also exports the weights (.npz, JSON), the data and the history (CSV) and a "
+    "screenshot (SVG). Your own data: type a CSV path under data file and press Enter.",
     "If training diverges it pauses with the last finite weights: lower the learning rate "
     "(<) and reset (r).",
 )

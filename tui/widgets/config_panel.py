@@ -2,7 +2,8 @@
 
 Each field validates as it is typed; only valid values leave the panel, as
 ``ConfigPanel.Edited(section, key, value)`` (section "data" / "net" / "train"; the keys are the
-spec fields of ffnn.core.experiment). The app applies an edit to its Session and, if the
+spec fields of ffnn.core.experiment, plus ("data", "csv", (path, target)): use a CSV file, from
+the data file and target fields). The app applies an edit to its Session and, if the
 session refuses it, calls ``refuse()`` so the reason shows under the field. ``sync()`` shows a
 session's current settings (after a rebuild, a new seed, a loaded experiment).
 """
@@ -13,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Label, Select
+from textual.widgets import Button, Input, Label, Select
 
 from ffnn.core import datasets
 from ffnn.core.experiment import (
@@ -31,16 +32,17 @@ from ffnn.core.losses import LOSSES
 from ffnn.core.network import INITS
 from ffnn.core.optimizers import OPTIMIZERS
 from ffnn.core.trainer import MAX_LEARNING_RATE
-from ffnn.tui.session import LEARNING_RATES, Session
+from ffnn.tui.session import LEARNING_RATES, Session, SessionError, csv_columns
 from ffnn.tui.widgets.layer_editor import LayerEditor
-from ffnn.tui.widgets.number_field import NumberField, NumberRule
+from ffnn.tui.widgets.number_field import NumberField, NumberRule, cursor_blinks
 
 MAX_BATCH = 100_000
 MAX_PENALTY = 10.0
 
 # Which widget (by id) shows the error for a spec field the session refused.
 FIELD_WIDGETS = {
-    "data.name": "dataset", "data.n_samples": "samples", "data.noise": "noise",
+    "data.name": "dataset", "data.path": "data-file", "data.target": "target",
+    "data.n_samples": "samples", "data.noise": "noise",
     "data.classes": "classes", "data.test_ratio": "test-ratio",
     "net.hidden": "layers", "net.activations": "layers", "net.output": "output",
     "net.init": "init", "net.seed": "seed", "train.loss": "loss",
@@ -69,6 +71,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._session = session
+        self._columns: list[str] = []  # the target choices: the columns of the file read last
 
     # --- building ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -76,7 +79,18 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         data, net, train = s.experiment.data, s.experiment.net, s.experiment.train
         yield Label("Data", classes="section")
         yield from self._select_row("dataset", "dataset", self._dataset_options(), data.name,
-                                    "which problem to learn")
+                                    "which problem to learn (csv: the file below)")
+        with Horizontal(classes="field-row", id="data-file-field"):
+            yield Label("data file", classes="field-caption")
+            field = Input(data.path or "", id="data-file", compact=True,
+                          placeholder="your.csv, Enter",
+                          tooltip="a CSV with a header row and numeric features; Enter loads it")
+            field.cursor_blink = cursor_blinks(self.app)
+            yield field
+        yield Label("", id="data-file-error", classes="field-error")
+        yield from self._select_row("target", "target", self._target_options(data),
+                                    data.target if data.name == "csv" else Select.NULL,
+                                    "the CSV column to predict", allow_blank=True)
         yield NumberField("samples", data.n_samples,
                           NumberRule(MIN_SAMPLES, MAX_SAMPLES, integer=True),
                           section="data", key="n_samples", id="samples",
@@ -145,9 +159,21 @@ class ConfigPanel(VerticalScroll, can_focus=False):
     def _dataset_options(self) -> list[tuple[str, str]]:
         options = [(name + (" (regression)" if name in datasets.REGRESSION else ""), name)
                    for name in datasets.NAMES]
-        if self._session.experiment.data.name == "csv":
-            options.append(("csv file", "csv"))
+        options.append(("csv", "csv"))
         return options
+
+    def _target_options(self, data) -> list[tuple[str, str]]:
+        """The columns of the data file in use (or just its target, if it cannot be read)."""
+        if data.name != "csv" or not data.path:
+            return [(name, name) for name in self._columns]
+        try:
+            columns = csv_columns(data.path)
+        except SessionError:
+            columns = []
+        if data.target and data.target not in columns:
+            columns.append(data.target)
+        self._columns = columns
+        return [(name, name) for name in columns]
 
     def _output_options(self) -> list[tuple[str, str]]:
         auto = self._session.network.output_activation
@@ -169,6 +195,8 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         for key in ("samples", "noise"):
             self.query_one(f"#{key}-field").disabled = data.name == "csv"
         self.query_one("#regenerate").disabled = data.name == "csv"
+        # The target is chosen from a file's columns: nothing to choose before one is read.
+        self.query_one("#target-field").disabled = data.name != "csv" and not self._columns
 
     # --- from the app --------------------------------------------------------------------------
     async def sync(self, session: Session) -> None:
@@ -177,6 +205,9 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         data, net, train = session.experiment.data, session.experiment.net, session.experiment.train
         with self.prevent(Select.Changed):
             self._set_select("dataset", self._dataset_options(), data.name)
+            if data.name == "csv":
+                self._set_select("target", self._target_options(data), data.target)
+                self._set_data_file(data.path or "")
             self._set_select("output", self._output_options(), net.output)
             self._set_select("init", None, net.init)
             self._set_select("loss", self._loss_options(),
@@ -194,10 +225,17 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         for label in self.query(".field-error"):
             if isinstance(label, Label) and label.id in ("dataset-error", "output-error",
                                                          "init-error", "loss-error",
-                                                         "optimizer-error"):
+                                                         "optimizer-error", "target-error",
+                                                         "data-file-error"):
                 label.update("")
                 label.remove_class("-shown")
         self._update_enabled()
+
+    def _set_data_file(self, path: str) -> None:
+        field = self.query_one("#data-file", Input)
+        if field.value != path:
+            field.value = path
+            field.cursor_position = len(path)
 
     def _set_select(self, id: str, options, value) -> None:
         select = self.query_one(f"#{id}", Select)
@@ -223,10 +261,22 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         if isinstance(source, NumberField | LayerEditor):
             source.show_error(message)
             return
+        if source.id in ("data-file", "target"):
+            self.refuse_csv(message)
+            return
         if isinstance(source, Select) and source.id:
             label = self.query_one(f"#{source.id}-error", Label)
             label.update(message)
             label.set_class(bool(message), "-shown")
+
+    def refuse_csv(self, message: str) -> None:
+        """Show why the data file (or its target) cannot be used; the dataset choice goes
+        back to the data in use."""
+        label = self.query_one("#data-file-error", Label)
+        label.update(message)
+        label.set_class(bool(message), "-shown")
+        with self.prevent(Select.Changed):
+            self._set_select("dataset", None, self._session.experiment.data.name)
 
     def refuse_field(self, spec_field: str | None, message: str) -> bool:
         """Show a refusal under the widget of a spec field ("data.classes"); False if none."""
@@ -234,7 +284,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         if widget_id is None:
             return False
         widget = self.query_one(f"#{widget_id}")
-        if widget_id not in ("layers",) and not isinstance(widget, Select):
+        if widget_id not in ("layers", "data-file") and not isinstance(widget, Select):
             widget = self.query_one(f"#{widget_id}-field")
         self.refuse(widget, message)
         return True
@@ -263,10 +313,52 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         if select.id == "quick-lr":
             self.set_learning_rate(float(value))
             return
+        if select.id == "target" or (select.id == "dataset" and value == "csv"):
+            self._request_csv(select)
+            return
         section, key = {"dataset": ("data", "name"), "output": ("net", "output"),
                         "init": ("net", "init"), "loss": ("train", "loss"),
                         "optimizer": ("train", "optimizer")}[select.id]
         self.post_message(self.Edited(section, key, value, select))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "data-file":
+            return
+        event.stop()
+        self._request_csv(event.input)
+
+    def _request_csv(self, source: Widget) -> None:
+        """Ask for the data file's data with the chosen target. A new file (Enter in the data
+        file field) fills the target choice from its header first: the current target if the
+        file has that column, else its last column."""
+        path = self.query_one("#data-file", Input).value.strip()
+        target_select = self.query_one("#target", Select)
+        if not path:
+            self.refuse_csv("data file: enter the path of a CSV file, then Enter")
+            self.query_one("#data-file", Input).focus()
+            return
+        target = target_select.value
+        if source.id != "target":
+            try:
+                columns = csv_columns(path)
+            except SessionError as error:
+                self.refuse_csv(str(error))
+                return
+            if target not in columns:
+                target = self._session.experiment.data.target
+                if target not in columns:
+                    target = columns[-1]
+            self._columns = columns
+            with self.prevent(Select.Changed):
+                self._set_select("target", [(name, name) for name in columns], target)
+            self._update_enabled()
+        if target is Select.NULL or not target:
+            self.refuse_csv("target: choose the column to predict")
+            return
+        label = self.query_one("#data-file-error", Label)
+        label.update("")
+        label.remove_class("-shown")
+        self.post_message(self.Edited("data", "csv", (path, str(target)), source))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "regenerate":

@@ -210,7 +210,10 @@ class DecisionBoundary(Widget):
         if width < MIN_SIZE or height < MIN_SIZE:
             return 0, 0, 0
         if width >= AXES_MIN_WIDTH and height >= AXES_MIN_HEIGHT:
-            margin = min(8, 1 + max(len(_axis_label(v)) for v in self.y_range))
+            # Room for the tick labels and, up to 8 columns, the y feature's longest word.
+            words = _words(self._names()[1])
+            widest = max([len(_axis_label(v)) for v in self.y_range] + [len(w) for w in words])
+            margin = min(8, 1 + widest)
             return margin, width - margin, height - 1
         return 0, width, height
 
@@ -335,7 +338,7 @@ class DecisionBoundary(Widget):
             self._strips = _hint_strips(hint or "no data", width, height, base)
             self.refresh()
             return
-        labels = self._left_labels(rows) if margin else None
+        labels = self._left_labels(rows, margin - 1) if margin else None
         label_style = base + Style(dim=True)
         for row, segments in enumerate(self._row_segments(codes)):
             if labels is not None:
@@ -374,9 +377,16 @@ class DecisionBoundary(Widget):
         return (names[fx] if fx < len(names) else f"x{fx}",
                 names[fy] if fy < len(names) else f"x{fy}")
 
-    def _left_labels(self, rows: int) -> list[str]:
+    def _left_labels(self, rows: int, width: int = 8) -> list[str]:
+        """Tick labels at the ends, the y feature's name in the middle: one word per line
+        ("petal" / "width"), so two names that share a first word stay distinct."""
         labels = [""] * rows
-        labels[rows // 2] = self._names()[1]
+        name_lines = _words(self._names()[1], width) if rows > 2 else []
+        name_lines = name_lines[: max(0, rows - 2)]
+        start = max(1, rows // 2 - len(name_lines) // 2)
+        for offset, line in enumerate(name_lines):
+            if start + offset < rows - 1:
+                labels[start + offset] = line
         labels[0] = _axis_label(self.y_range[1])
         labels[-1] = _axis_label(self.y_range[0])
         return labels
@@ -419,6 +429,18 @@ class DecisionBoundary(Widget):
     def lines(self) -> list[str]:
         """The plain text of every drawn line (for tests)."""
         return [strip.text for strip in self._strips]
+
+
+def _words(name: str, width: int = 8) -> list[str]:
+    """A feature name split into lines of at most ``width``: at "_", "-", "." and spaces
+    first, then cut."""
+    parts = [w for w in name.replace("_", " ").replace("-", " ").replace(".", " ").split()]
+    if not parts:
+        return [name[:width]] if name else []
+    lines = []
+    for part in parts:
+        lines.extend(part[i:i + width] for i in range(0, len(part), max(1, width)))
+    return lines
 
 
 def _sane_range(bounds: tuple[float, float]) -> tuple[float, float]:

@@ -134,14 +134,16 @@ class LossPlot(PlotextPlot):
         if metric_name == "accuracy":
             plt.ylim(0.0, 1.0, yside="right")  # a fixed scale, so progress reads as height
 
+        # Test curves first, so the train curves (drawn later) stay visible where they cross.
         curves = [
-            ("train loss", train_loss, "left"),
-            ("test loss", _series(history, "test_loss"), "left"),
-            (f"train {metric_label}", _series(history, "train_metric"), "right"),
-            (f"test {metric_label}", _series(history, "test_metric"), "right"),
+            ("test loss", _series(history, "test_loss"), "left", SERIES_COLOURS["test loss"]),
+            (f"test {metric_label}", _series(history, "test_metric"), "right",
+             SERIES_COLOURS["test metric"]),
+            ("train loss", train_loss, "left", SERIES_COLOURS["train loss"]),
+            (f"train {metric_label}", _series(history, "train_metric"), "right",
+             SERIES_COLOURS["train metric"]),
         ]
-        colours = list(SERIES_COLOURS.values())
-        for (label, values, side), colour in zip(curves, colours, strict=True):
+        for label, values, side, colour in curves:
             if values.size != n or n == 0:
                 continue
             if side == "left" and self.log_scale:
