@@ -25,6 +25,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,13 @@ _LAYER = Binding.Group("Layer", compact=True)
 _WEIGHTS = Binding.Group("W layer", compact=True)
 _FILE = Binding.Group("File", compact=True)
 _FEATURES = Binding.Group("Features", compact=True)
+
+# What the footer keeps below the wide layout, where all keys cannot fit on one line; every
+# other key stays bound and is listed in the help screen (?) and the command palette.
+_FOOTER_ESSENTIALS = frozenset({
+    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "next_view", "toggle_test",
+    "toggle_log", "help", "quit", "leave_form",
+})
 
 # Key actions of the main screen: off while a file prompt is open (its list would pass them on).
 _MAIN_ACTIONS = frozenset({
@@ -237,8 +245,20 @@ class FfnnApp(App[None]):
                 tabs.hide("tab-config")
                 if self._view == "config":
                     self._show_view("boundary")
+            self._fit_footer(essentials_only=mode != "wide")
             self.refresh_bindings()
         self._show_view(self._view)
+
+    def _fit_footer(self, *, essentials_only: bool) -> None:
+        """Show every key in the footer, or only _FOOTER_ESSENTIALS when it would overflow."""
+        shown = {b.key for b in self.BINDINGS if isinstance(b, Binding) and b.show}
+        table = self._bindings.key_to_bindings
+        for key, bindings in table.items():
+            table[key] = [
+                replace(b, show=b.key in shown and (
+                    not essentials_only or b.action.split("(")[0] in _FOOTER_ESSENTIALS))
+                for b in bindings
+            ]
 
     def _views(self) -> list[str]:
         """The views the tabs offer now (no settings tab unless narrow, no confusion matrix

@@ -98,7 +98,7 @@ async def test_invalid_learning_rates_are_refused_with_a_reason(text):
     async with app.run_test(size=WIDE) as pilot:
         await type_into(pilot, "learning-rate", text)
         field = app.query_one("#learning-rate-field", NumberField)
-        assert field.error, f"no message for {text!r}"
+        assert field.error.endswith("still 0.1"), f"no message for {text!r}: {field.error!r}"
         assert app.query_one("#learning-rate-error").display
         assert app.session.trainer.config.learning_rate == 0.1
         # Fixing the value clears the message and applies it.

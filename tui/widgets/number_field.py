@@ -139,7 +139,8 @@ class NumberField(Vertical):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         reason = self.rule.why_not(event.value)
-        self.show_error(reason or "")
+        # Say which value the model keeps, so a refused field never looks like it applied.
+        self.show_error(f"{reason} · still {self._sent}" if reason else "")
         self._cancel()
         if reason is None and event.value != self._sent:
             self._pending = event.value
