@@ -94,12 +94,36 @@ _WEIGHTS = Binding.Group("W layer", compact=True)
 _FILE = Binding.Group("File", compact=True)
 _FEATURES = Binding.Group("Features", compact=True)
 
-# What the footer keeps below the wide layout, where all keys cannot fit on one line; every
-# other key stays bound and is listed in the help screen (?) and the command palette.
-_FOOTER_ESSENTIALS = frozenset({
-    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "next_view", "toggle_test",
-    "toggle_log", "help", "quit", "leave_form",
-})
+# The footer's keys by importance. When they do not all fit on one line the least important
+# are left out of it; they stay bound, and the help screen (?) and the palette list them all.
+_FOOTER_PRIORITY = (
+    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "help", "quit", "next_view",
+    "toggle_test", "toggle_log", "features", "add_layer", "remove_layer", "learning_rate",
+    "slower", "faster", "weights_layer", "save", "open",
+)
+
+
+
+def _action_name(binding: Binding) -> str:
+    return binding.action.split("(")[0]
+
+
+def _footer_width(bindings: list[Binding], key_display: Callable[[Binding], str]) -> int:
+    """Columns a compact Footer needs for ``bindings``: a group is its keys, one label and
+    padding; a lone key is key, space, description; one column between items; the palette
+    key (``▏^p palette``) at the end."""
+    width = 13
+    groups: dict[object, list[Binding]] = {}
+    for binding in bindings:
+        groups.setdefault(binding.group or binding.action, []).append(binding)
+    for members in groups.values():
+        keys = sum(len(key_display(b)) for b in members)
+        if len(members) > 1:
+            width += 1 + keys + 1 + len(members[0].group.description) + 1
+        else:
+            width += keys + 1 + len(members[0].description) + 1
+    return width
+
 
 # Key actions of the main screen: off while a file prompt is open (its list would pass them on).
 _MAIN_ACTIONS = frozenset({
@@ -245,20 +269,35 @@ class FfnnApp(App[None]):
                 tabs.hide("tab-config")
                 if self._view == "config":
                     self._show_view("boundary")
-            self._fit_footer(essentials_only=mode != "wide")
-            self.refresh_bindings()
+            self.refresh_bindings()  # v (next view) depends on the layout
         self._show_view(self._view)
+        self._fit_footer()
 
-    def _fit_footer(self, *, essentials_only: bool) -> None:
-        """Show every key in the footer, or only _FOOTER_ESSENTIALS when it would overflow."""
-        shown = {b.key for b in self.BINDINGS if isinstance(b, Binding) and b.show}
+    def _fit_footer(self) -> None:
+        """Show as many keys in the footer as fit, the most important first."""
+        available = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+        # Esc is not counted: it shows only while a field has focus, when typing hides the rest.
+        enabled = [b for b in available if b.action != "leave_form"
+                   and self.check_action(_action_name(b), ())]
+        groups: dict[object, list[Binding]] = {}  # a group's keys come and go together
+        for binding in enabled:
+            groups.setdefault(binding.group or binding.key, []).append(binding)
+        fitted: list[Binding] = []
+        for group in sorted(groups.values(), key=lambda members: min(
+                _FOOTER_PRIORITY.index(_action_name(b)) for b in members)):
+            if _footer_width([*fitted, *group], self.get_key_display) <= self.size.width:
+                fitted.extend(group)
+        shown = {b.key for b in fitted} | {b.key for b in available if b.action == "leave_form"}
+        footer_keys = {b.key for b in available}
         table = self._bindings.key_to_bindings
+        changed = False
         for key, bindings in table.items():
-            table[key] = [
-                replace(b, show=b.key in shown and (
-                    not essentials_only or b.action.split("(")[0] in _FOOTER_ESSENTIALS))
-                for b in bindings
-            ]
+            refitted = [replace(b, show=b.key in shown) if b.key in footer_keys else b
+                        for b in bindings]
+            changed |= refitted != bindings
+            table[key] = refitted
+        if changed:
+            self.refresh_bindings()
 
     def _views(self) -> list[str]:
         """The views the tabs offer now (no settings tab unless narrow, no confusion matrix
@@ -431,7 +470,8 @@ class FfnnApp(App[None]):
             if self._view == "confusion":
                 self._show_view("boundary")
         self._set_boundary_data()
-        self.refresh_bindings()  # f / F only for more than two features
+        self._fit_footer()  # f / F only for more than two features
+        self.refresh_bindings()
         self._drawn.clear()
 
     @property

@@ -375,11 +375,34 @@ async def test_four_features_show_a_pair_and_f_cycles_it():
 
 async def test_feature_keys_show_in_the_footer_only_with_more_than_two_features():
     for app, shown in ((make_app(), False), (flowers_app(), True)):
-        async with app.run_test(size=WIDE) as pilot:
+        async with app.run_test(size=(140, 40)) as pilot:  # wide enough for every key
             await pilot.pause()
             keys = {binding.key for (_, binding, enabled, _) in
-                    app.screen.active_bindings.values() if enabled}
+                    app.screen.active_bindings.values() if enabled and binding.show}
             assert ("f" in keys) is shown
+
+
+@pytest.mark.parametrize("size", [COMPACT, WIDE, (140, 40)])
+async def test_the_footer_fits_the_terminal_with_a_csv(size):
+    app = flowers_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        keys = list(app.query("FooterKey"))
+        assert {k.key for k in keys} >= {"space", "question_mark", "q"}
+        palette = keys[-1]
+        assert max(k.region.right for k in keys[:-1]) <= palette.region.x
+
+
+async def test_a_csv_shows_its_own_sample_and_class_counts():
+    app = flowers_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#samples", Input).value == "150"
+        assert app.query_one("#classes", Input).value == "3"
+        app.query_one("#dataset", Select).value = "spirals"
+        await pilot.pause(0.3)
+        assert app.session.dataset.n_features == 2
+        assert app.query_one("#samples", Input).value == str(app.session.experiment.data.n_samples)
 
 
 # --- confusion matrix ---------------------------------------------------------------------

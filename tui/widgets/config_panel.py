@@ -91,14 +91,15 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         yield from self._select_row("target", "target", self._target_options(data),
                                     data.target if data.name == "csv" else Select.NULL,
                                     "the CSV column to predict", allow_blank=True)
-        yield NumberField("samples", data.n_samples,
+        samples, classes = self._shown_counts()
+        yield NumberField("samples", samples,
                           NumberRule(MIN_SAMPLES, MAX_SAMPLES, integer=True),
                           section="data", key="n_samples", id="samples",
                           tooltip="number of points generated")
         yield NumberField("noise", data.noise, NumberRule(0, MAX_NOISE),
                           section="data", key="noise", id="noise",
                           tooltip="jitter added to the points (or to the regression target)")
-        yield NumberField("classes", data.classes,
+        yield NumberField("classes", classes,
                           NumberRule(MIN_CLASSES, MAX_CLASSES, integer=True),
                           section="data", key="classes", id="classes",
                           tooltip="number of classes (classification datasets except xor)")
@@ -143,6 +144,14 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         yield NumberField("L2", train.l2, NumberRule(0, MAX_PENALTY),
                           section="train", key="l2", id="l2",
                           tooltip="L2 regularisation strength (changes live)")
+
+    def _shown_counts(self) -> tuple[int, int]:
+        """Samples and classes as the fields show them: for a CSV (fields disabled) the
+        file's own counts rather than the generator settings it ignores."""
+        data, ds = self._session.experiment.data, self._session.dataset
+        if data.name == "csv":
+            return len(ds.X_train) + len(ds.X_test), ds.n_classes
+        return data.n_samples, data.classes
 
     def _select_row(self, id: str, caption: str, options, value, tooltip: str, *,
                     allow_blank: bool = False) -> ComposeResult:
@@ -218,6 +227,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
                   "test-ratio": data.test_ratio, "seed": net.seed,
                   "learning-rate": train.learning_rate, "batch-size": train.batch_size,
                   "l1": train.l1, "l2": train.l2}
+        values["samples"], values["classes"] = self._shown_counts()
         for field in self.query(NumberField):
             if field.input_id in values:
                 field.set_value(values[field.input_id])
