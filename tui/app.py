@@ -197,7 +197,7 @@ class FfnnApp(App[None]):
 
     # --- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Container(id="main"):
+        with Container(id="main", classes="-show-boundary"):
             yield Tabs(
                 Tab("Settings", id="tab-config"), Tab("Boundary", id="tab-boundary"),
                 Tab("Loss", id="tab-loss"), Tab("Weights", id="tab-weights"),
