@@ -146,7 +146,14 @@ async def test_add_layer_button_and_invalid_neurons():
         assert app.session.network.layer_sizes == [2, 8, 8, 8, 3]
         await type_into(pilot, "layer-0-size", "600")
         assert "1–512" in str(app.query_one("#layer-0-error").content)
+        assert str(app.query_one("#layer-0-error").content).endswith("still 8")
         assert app.session.network.layer_sizes == [2, 8, 8, 8, 3]
+        # Typing "12" rebuilds once, never with the "1" on the way.
+        version = app.session.structure_version
+        await type_into(pilot, "layer-0-size", "12")
+        assert app.session.network.layer_sizes == [2, 12, 8, 8, 3]
+        assert app.session.structure_version == version + 1
+        assert str(app.query_one("#layer-0-error").content) == ""
 
 
 async def test_changing_an_activation_rebuilds():

@@ -5,11 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select
 
 from ffnn.core.experiment import HIDDEN_ACTIVATIONS, MAX_NEURONS
-from ffnn.tui.widgets.number_field import SETTLE, NumberRule, cursor_blinks
+from ffnn.tui.widgets.number_field import NumberRule, Settle, cursor_blinks
 
 NEURONS = NumberRule(1, MAX_NEURONS, integer=True)
 
@@ -36,7 +35,7 @@ class LayerRow(Vertical):
         self.index = index
         self.neurons = neurons
         self.activation = activation
-        self._timer: Timer | None = None
+        self.settle = Settle(self, str(neurons), self._accept)
 
     def compose(self) -> ComposeResult:
         i = self.index
@@ -65,35 +64,25 @@ class LayerRow(Vertical):
         self.query_one(Input).set_class(bool(message), "-refused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Validate at once; report after the typing settles (see NumberField)."""
+        """Validate at once; report after the typing settles (see Settle)."""
         event.stop()
         reason = NEURONS.why_not(event.value)
-        self.show_error(f"neurons: {reason}" if reason else "")
-        self._cancel()
-        if reason is None:
-            value = NEURONS.parse(event.value)
-            if value != self.neurons:
-                self._timer = self.set_timer(SETTLE, self.commit)
+        self.show_error(f"{reason} · still {self.neurons}" if reason else "")
+        self.settle.typed(None if reason else event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.commit()
+        self.settle.commit()
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         event.stop()
-        self.commit()
+        self.settle.commit()
 
-    def commit(self) -> None:
-        self._cancel()
-        text = self.query_one(Input).value
-        if NEURONS.why_not(text) is None and NEURONS.parse(text) != self.neurons:
-            self.neurons = NEURONS.parse(text)
+    def _accept(self, text: str) -> None:
+        neurons = NEURONS.parse(text)
+        if neurons != self.neurons:
+            self.neurons = neurons
             self.post_message(self.Changed(self, self.neurons, self.activation))
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -9,12 +9,14 @@ key, so typing "1e999" never hands the model the "1" on the way.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
 SETTLE = 0.6  # seconds without a key press after which a valid value is sent
@@ -64,6 +66,41 @@ def _number(value: float) -> str:
         else f"{value:g}"
 
 
+class Settle:
+    """When a typed value is reported: on Enter, on leaving the field, or ``SETTLE`` seconds
+    after the last key — so the model never gets the "1" on the way to "1e999".
+
+    The owner passes every change to ``typed`` (the text, or None when it is invalid) and
+    calls ``commit`` on Enter and on blur; ``send`` gets each new valid text once.
+    """
+
+    def __init__(self, owner: Widget, sent: str, send: Callable[[str], None]) -> None:
+        self.owner = owner
+        self.sent = sent                    # the text whose value the model has
+        self._send = send
+        self._pending: str | None = None    # a valid text not sent yet
+        self._timer: Timer | None = None
+
+    def typed(self, text: str | None) -> None:
+        self.cancel()
+        if text is not None and text != self.sent:
+            self._pending = text
+            self._timer = self.owner.set_timer(SETTLE, self.commit)
+
+    def commit(self) -> None:
+        text = self._pending
+        self.cancel()
+        if text is not None:
+            self.sent = text
+            self._send(text)
+
+    def cancel(self) -> None:
+        self._pending = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+
 class NumberField(Vertical):
     """Caption and Input on one line, the reason for a refusal under them."""
 
@@ -89,9 +126,7 @@ class NumberField(Vertical):
         self.input_id = id
         self._initial = _format(value)
         self._tooltip = tooltip
-        self._sent = self._initial          # the text whose value the model has
-        self._pending: str | None = None    # a valid text not sent yet
-        self._timer: Timer | None = None
+        self.settle = Settle(self, self._initial, self._accept)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -120,8 +155,8 @@ class NumberField(Vertical):
     def set_value(self, value: int | float) -> None:
         """Show ``value`` (a setting changed elsewhere) without reporting it back."""
         text = _format(value)
-        self._cancel()
-        self._sent = text
+        self.settle.cancel()
+        self.settle.sent = text
         with self.prevent(Input.Changed):
             if self.input.value != text:
                 self.input.value = text
@@ -133,40 +168,25 @@ class NumberField(Vertical):
         if self.rule.why_not(text) is not None:
             return
         self.set_value(value)
-        self._sent = text
+        self._accept(text)
+
+    def _accept(self, text: str) -> None:
         self.post_message(self.Accepted(self, self.rule.parse(text)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         reason = self.rule.why_not(event.value)
         # Say which value the model keeps, so a refused field never looks like it applied.
-        self.show_error(f"{reason} · still {self._sent}" if reason else "")
-        self._cancel()
-        if reason is None and event.value != self._sent:
-            self._pending = event.value
-            self._timer = self.set_timer(SETTLE, self.commit)
+        self.show_error(f"{reason} · still {self.settle.sent}" if reason else "")
+        self.settle.typed(None if reason else event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.commit()
+        self.settle.commit()
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         event.stop()
-        self.commit()
-
-    def commit(self) -> None:
-        """Send the pending valid value now (Enter, leaving the field, or the settle timer)."""
-        text = self._pending
-        self._cancel()
-        if text is not None and self.rule.why_not(text) is None:
-            self._sent = text
-            self.post_message(self.Accepted(self, self.rule.parse(text)))
-
-    def _cancel(self) -> None:
-        self._pending = None
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self.settle.commit()
 
 
 def cursor_blinks(app) -> bool:
