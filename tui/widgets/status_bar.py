@@ -91,21 +91,9 @@ class StatusBar(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._content = format_status(False, 0, 0, float("nan"), None, None, None, None, "")
 
-    def update_status(
-        self,
-        running: bool,
-        epoch: int,
-        step: int,
-        steps_per_second: float,
-        train_loss: object,
-        test_loss: object,
-        train_metric: object,
-        test_metric: object,
-        metric_name: str,
-        note: str = "",
-    ) -> None:
-        text = format_status(running, epoch, step, steps_per_second, train_loss, test_loss,
-                             train_metric, test_metric, metric_name, note)
+    def update_status(self, *args, **kwargs) -> None:
+        """Show ``format_status(*args, **kwargs)``."""
+        text = format_status(*args, **kwargs)
         # Skip the repaint when nothing visible changed (the session calls this every frame).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
