@@ -271,10 +271,12 @@ class FfnnApp(App[None]):
                     self._show_view("boundary")
             self.refresh_bindings()  # v (next view) depends on the layout
         self._show_view(self._view)
-        self._fit_footer()
+        self._fit_footer(width)
 
-    def _fit_footer(self) -> None:
-        """Show as many keys in the footer as fit, the most important first."""
+    def _fit_footer(self, width: int | None = None) -> None:
+        """Show as many keys in the footer as fit in ``width`` (default: the app's; a resize
+        passes the new one, which ``self.size`` may not show yet), the most important first."""
+        width = self.size.width if width is None else width
         available = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
         # Esc is not counted: it shows only while a field has focus, when typing hides the rest.
         enabled = [b for b in available if b.action != "leave_form"
@@ -285,7 +287,7 @@ class FfnnApp(App[None]):
         fitted: list[Binding] = []
         for group in sorted(groups.values(), key=lambda members: min(
                 _FOOTER_PRIORITY.index(_action_name(b)) for b in members)):
-            if _footer_width([*fitted, *group], self.get_key_display) <= self.size.width:
+            if _footer_width([*fitted, *group], self.get_key_display) <= width:
                 fitted.extend(group)
         shown = {b.key for b in fitted} | {b.key for b in available if b.action == "leave_form"}
         footer_keys = {b.key for b in available}

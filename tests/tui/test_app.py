@@ -237,6 +237,18 @@ async def test_toggles_help_and_weights_layer():
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_scrolls_with_the_keys_at_80x24():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        body = app.screen.query_one("#help-body")
+        assert body.max_scroll_y > 0  # the help is longer than the screen here
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+
+
 async def test_divergence_pauses_and_notifies():
     app = FfnnApp(Experiment(DataSpec(name="plane", n_samples=200, seed=0),
                              NetSpec(hidden=[16], activations=["relu"], init="normal", seed=0),
@@ -340,3 +352,13 @@ async def test_install_session_replaces_forms_and_views():
         assert len(app.query("LayerRow")) == 1
         await pilot.press("n")
         assert app.session.trainer.step_count == 1
+
+
+async def test_the_footer_refits_when_the_terminal_grows_again():
+    app = make_app()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.pause()
+        shown = {key.key for key in app.query("FooterKey")}
+        assert {"space", "r", "t", "l", "question_mark", "q"} <= shown

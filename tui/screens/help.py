@@ -54,6 +54,7 @@ NOTES = (
 
 
 class HelpScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#help-body"  # so ↑/↓ and PageUp/PageDown scroll at once (the app focuses nothing)
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),
@@ -67,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
         for key, what in KEYS:
             table.add_row(key, what)
         with VerticalScroll(id="help-body") as body:
-            body.border_title = "ffnn-tui help — Esc closes"
+            body.border_title = "ffnn-tui help — ↑↓ scroll · Esc closes"
             yield Static(table, id="help-keys")
             yield Static(Text("\n\n".join(NOTES)), id="help-notes")
 
