@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 # The action returns None (done) or a one-line reason, possibly from a coroutine.
@@ -65,6 +65,7 @@ class FilePrompt(ModalScreen[Path | None]):
                 yield Label("or pick one (Tab, arrows, Enter):", id="file-choices-caption")
                 yield OptionList(*(Option(name, id=name) for name in self.choices),
                                  id="file-choices")
+        yield Footer(compact=True)  # this screen's keys (Esc), not the main screen's
 
     def on_mount(self) -> None:
         field = self.query_one("#file-path", Input)
