@@ -469,6 +469,8 @@ def build_train_parser() -> argparse.ArgumentParser:
                      help="write the train/test samples as CSV")
     out.add_argument("--export-history", metavar="FILE.csv",
                      help="write per-epoch losses and metrics as CSV")
+    out.add_argument("--export-screenshot", metavar="FILE.svg",
+                     help="write an SVG of the app showing the trained network (120×40)")
     return parser
 
 
@@ -480,7 +482,7 @@ def _positive_int(text: str) -> int:
 
 
 OUTPUT_FLAGS = ("--save", "--export-weights-json", "--export-weights-npz", "--export-dataset",
-                "--export-history")
+                "--export-history", "--export-screenshot")
 
 
 def _check_output_dirs(parser, args) -> None:
@@ -662,7 +664,7 @@ def _prepare(parser, args):
     return experiment, dataset, trainer
 
 
-def _export(args, experiment, dataset, trainer) -> None:
+def _export(args, experiment, dataset, trainer, screenshot) -> None:
     if args.save:
         save_experiment(args.save, experiment, trainer, dataset)
     if args.export_weights_json:
@@ -673,15 +675,24 @@ def _export(args, experiment, dataset, trainer) -> None:
         export_dataset_csv(args.export_dataset, dataset)
     if args.export_history:
         export_history_csv(args.export_history, trainer.history)
+    if args.export_screenshot:
+        screenshot(args.export_screenshot, experiment, dataset, trainer)
 
 
-def train_main(argv=None, *, stdout=None, stderr=None) -> int:
-    """``ffnn-tui train [flags]``; returns the exit status (argparse errors raise SystemExit)."""
+def train_main(argv=None, *, stdout=None, stderr=None, screenshot=None) -> int:
+    """``ffnn-tui train [flags]``; returns the exit status (argparse errors raise SystemExit).
+
+    ``screenshot(path, experiment, dataset, trainer)`` writes ``--export-screenshot``: the
+    app draws it, and this module never imports the app, so the console script passes it in.
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_train_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     _check_output_dirs(parser, args)
+    if args.export_screenshot and screenshot is None:
+        parser.error("argument --export-screenshot: needs the app; run it as "
+                     f"'{PROG} train'")
     experiment, dataset, trainer = _prepare(parser, args)
     progress = Progress(trainer, json_lines=args.json, quiet=args.quiet, every=args.every,
                         stdout=stdout, stderr=stderr)
@@ -711,7 +722,7 @@ def train_main(argv=None, *, stdout=None, stderr=None) -> int:
     print(_summary(trainer, trainer.epoch - start_epoch, trainer.step_count - start_steps,
                    seconds, note), file=stderr if args.json else stdout)
     try:
-        _export(args, experiment, dataset, trainer)
+        _export(args, experiment, dataset, trainer, screenshot)
     except ExperimentError as error:
         print(f"{PROG} train: error: {error}", file=stderr)
         return 1

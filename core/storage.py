@@ -575,6 +575,11 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
 # --- exports -----------------------------------------------------------------------------
 
 
+def write_text(path, text: str) -> None:
+    """Write a text file atomically (the app's SVG screenshots); ExperimentError on failure."""
+    _write_bytes(path, text.encode("utf-8"))
+
+
 def export_weights_json(path, network: Network) -> None:
     """Shapes, activations and values of every layer as JSON."""
     document = {
@@ -624,5 +629,5 @@ def export_history_csv(path, history) -> None:
 __all__ = [
     "LoadedExperiment", "sibling_paths", "save_experiment", "load_experiment", "read_weights",
     "load_weights", "export_weights_json", "export_weights_npz", "export_dataset_csv",
-    "export_history_csv",
+    "export_history_csv", "write_text",
 ]

@@ -46,6 +46,7 @@ from ffnn.core import (
     export_weights_json,
     export_weights_npz,
 )
+from ffnn.core.storage import write_text
 from ffnn.tui.screens.file_prompt import FilePrompt
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.session import (
@@ -726,9 +727,9 @@ class FfnnApp(App[None]):
 
     def _save_screenshot(self, path: Path) -> None:
         try:
-            self.save_screenshot(filename=path.name, path=str(path.parent))
-        except OSError as error:
-            self._failed("No screenshot", f"{path}: cannot write ({error.strerror or error})")
+            write_text(path, self.export_screenshot())  # atomically, like every other file
+        except ExperimentError as error:
+            self._failed("No screenshot", error)
             return
         self.notify(f"saved {tidy_path(path)}", title="Screenshot")
 

@@ -16,8 +16,10 @@ from ffnn.core.cli import parse_app_args, train_main
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]:
+        from ffnn.tui.screenshot import write_screenshot  # imports Textual only when used
+
         try:
-            code = train_main(argv[1:])
+            code = train_main(argv[1:], screenshot=write_screenshot)
         except BrokenPipeError:
             # `ffnn-tui train --json | head`: the reader left; stop quietly, as Unix tools do
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,0 +1,44 @@
+"""``ffnn-tui train --export-screenshot``: an SVG of the app showing the network trained
+headless (the console script passes the app's drawing function to the core CLI)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ffnn.core.cli import train_main
+from ffnn.tui import cli
+
+TRAIN = ["train", "--dataset", "xor", "--samples", "80", "--layers", "4", "--epochs", "7",
+         "--batch-size", "16", "--quiet"]
+
+
+def test_train_writes_an_svg_of_the_trained_run(tmp_path):
+    svg = tmp_path / "run.svg"
+    with pytest.raises(SystemExit) as done:
+        cli.main([*TRAIN, "--export-screenshot", str(svg)])
+    assert done.value.code == 0
+    text = svg.read_text()
+    assert text.lstrip().startswith("<svg")
+    assert "Decision&#160;boundary" in text
+    # The status bar shows where the headless run stopped: epoch 7, step 7 × 4 batches.
+    assert ">7&#160;&#160;<" in text and ">28&#160;&#160;<" in text
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temp file left
+
+
+def test_an_unwritable_screenshot_path_fails_with_one_line(tmp_path, capsys):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as done:
+        cli.main([*TRAIN, "--export-screenshot", str(folder)])
+    assert done.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(folder) in err[0] and "cannot write" in err[0]
+    assert folder.is_dir() and not any(folder.iterdir())
+
+
+def test_the_core_cli_alone_says_screenshots_need_the_app(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        train_main([*TRAIN[1:], "--export-screenshot", str(tmp_path / "x.svg")])
+    assert done.value.code == 2
+    assert "--export-screenshot" in capsys.readouterr().err
+    assert not (tmp_path / "x.svg").exists()
