@@ -10,6 +10,7 @@ from ffnn.core.experiment import DataSpec, Experiment, NetSpec
 from ffnn.core.trainer import TrainConfig
 from ffnn.tui.app import FfnnApp
 from ffnn.tui.screens.help import HelpScreen
+from ffnn.tui.widgets import number_field
 from ffnn.tui.widgets.config_panel import ConfigPanel
 from ffnn.tui.widgets.number_field import SETTLE, NumberField
 from ffnn.tui.widgets.status_bar import StatusBar
@@ -362,3 +363,17 @@ async def test_the_footer_refits_when_the_terminal_grows_again():
         await pilot.pause()
         shown = {key.key for key in app.query("FooterKey")}
         assert {"space", "r", "t", "l", "question_mark", "q"} <= shown
+
+
+async def test_leaving_a_field_sends_its_value_at_once(monkeypatch):
+    monkeypatch.setattr(number_field, "SETTLE", 60.0)  # so only leaving can send it
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await type_into(pilot, "learning-rate", "0.25", enter=False)
+        await pilot.press("tab")  # well before the settle pause
+        await pilot.pause()
+        assert app.session.trainer.config.learning_rate == 0.25
+        await type_into(pilot, "layer-0-size", "5", enter=False)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.session.network.layer_sizes == [2, 5, 8, 3]

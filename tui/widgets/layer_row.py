@@ -8,12 +8,17 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from ffnn.core.experiment import HIDDEN_ACTIVATIONS, MAX_NEURONS
-from ffnn.tui.widgets.number_field import NumberRule, Settle, cursor_blinks
+from ffnn.tui.widgets.number_field import (
+    NumberRule,
+    SendsOnEnterOrLeave,
+    Settle,
+    cursor_blinks,
+)
 
 NEURONS = NumberRule(1, MAX_NEURONS, integer=True)
 
 
-class LayerRow(Vertical):
+class LayerRow(SendsOnEnterOrLeave, Vertical):
     """Row ``index`` (0-based) of the hidden layers."""
 
     class Changed(Message):
@@ -69,14 +74,6 @@ class LayerRow(Vertical):
         reason = NEURONS.why_not(event.value)
         self.show_error(f"{reason} · still {self.neurons}" if reason else "")
         self.settle.typed(None if reason else event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.settle.commit()
-
-    def on_input_blurred(self, event: Input.Blurred) -> None:
-        event.stop()
-        self.settle.commit()
 
     def _accept(self, text: str) -> None:
         neurons = NEURONS.parse(text)

@@ -101,7 +101,22 @@ class Settle:
             self._timer = None
 
 
-class NumberField(Vertical):
+class SendsOnEnterOrLeave:
+    """For a widget with one Input and a ``settle``: Enter, or leaving the Input, sends a
+    pending valid value at once."""
+
+    settle: Settle
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.settle.commit()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self.settle.commit()
+
+
+class NumberField(SendsOnEnterOrLeave, Vertical):
     """Caption and Input on one line, the reason for a refusal under them."""
 
     class Accepted(Message):
@@ -179,14 +194,6 @@ class NumberField(Vertical):
         # Say which value the model keeps, so a refused field never looks like it applied.
         self.show_error(f"{reason} · still {self.settle.sent}" if reason else "")
         self.settle.typed(None if reason else event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.settle.commit()
-
-    def on_input_blurred(self, event: Input.Blurred) -> None:
-        event.stop()
-        self.settle.commit()
 
 
 def cursor_blinks(app) -> bool:
