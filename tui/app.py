@@ -495,12 +495,15 @@ class FfnnApp(App[None]):
         else:
             ranges = [datasets.RANGE, datasets.RANGE]
         fixed = dataset.X_train.mean(axis=0) if dataset.n_features > 2 else None
+        units = None
+        if dataset.mean is not None:  # standardised: label the axes in the file's units
+            units = tuple((float(dataset.mean[j]), float(dataset.std[j])) for j in features)
         self._boundary.set_data(
             dataset.X_train, dataset.y_train,
             dataset.X_test if dataset.has_test else None,
             dataset.y_test if dataset.has_test else None,
             dataset.task, dataset.n_classes, ranges[0], ranges[1],
-            features=features, fixed=fixed, feature_names=dataset.feature_names)
+            features=features, fixed=fixed, feature_names=dataset.feature_names, units=units)
         if dataset.n_features > 2:
             names = dataset.feature_names
             self._boundary.border_title = f"Boundary · {names[features[0]]} × {names[features[1]]}"

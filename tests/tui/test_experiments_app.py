@@ -338,6 +338,21 @@ async def test_picking_csv_without_a_file_asks_for_one():
         assert app.focused is app.query_one("#data-file", Input)
 
 
+async def test_boundary_axes_read_in_the_files_own_units():
+    experiment, loaded = parse_app_args(["--data", str(EXAMS), "--target", "admitted"])
+    app = FfnnApp(experiment=experiment, loaded=loaded, input_cursor_blink=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        boundary = app.query_one(DecisionBoundary)
+        # exam1 runs from 30.5 to 99.9 in the file; the net sees it standardised (about ±2).
+        assert boundary.x_range[1] < 5
+        words = boundary.lines[-1].split()
+        low, high = float(words[0]), float(words[-1])
+        assert low <= 30.5 and 99.9 <= high < 130
+        top = float(boundary.lines[0].split()[0])
+        assert top > 50  # exam2 is a score too, not a z-value
+
+
 # --- more than two features -----------------------------------------------------------------
 
 

@@ -141,6 +141,7 @@ class DecisionBoundary(Widget):
         self.n_classes = 2
         self.x_range: tuple[float, float] = DEFAULT_RANGE
         self.y_range: tuple[float, float] = DEFAULT_RANGE
+        self._shown_x, self._shown_y = self.x_range, self.y_range  # as the axis labels read
         self.features: tuple[int, int] = (0, 1)
         self.fixed: np.ndarray | None = None
         self.feature_names: list[str] | None = None
@@ -170,12 +171,19 @@ class DecisionBoundary(Widget):
         features: tuple[int, int] = (0, 1),
         fixed: np.ndarray | None = None,
         feature_names: Sequence[str] | None = None,
+        units: tuple[tuple[float, float], tuple[float, float]] | None = None,
     ) -> None:
-        """The points to overlay and the plane (ranges, shown features) to draw."""
+        """The points to overlay and the plane (ranges, shown features) to draw.
+
+        ``units``: (mean, std) of the x and y feature when the points are standardised, so
+        the axis labels read in the data's own units (x · std + mean)."""
         self.data_task = task
         self.n_classes = int(n_classes) if n_classes else 1
         self.x_range = _sane_range(x_range)
         self.y_range = _sane_range(y_range)
+        ux, uy = units or ((0.0, 1.0), (0.0, 1.0))
+        self._shown_x = tuple(v * ux[1] + ux[0] for v in self.x_range)
+        self._shown_y = tuple(v * uy[1] + uy[0] for v in self.y_range)
         self.features = (int(features[0]), int(features[1]))
         self.fixed = None if fixed is None else np.asarray(fixed, dtype=np.float64)
         self.feature_names = list(feature_names) if feature_names is not None else None
@@ -212,7 +220,7 @@ class DecisionBoundary(Widget):
         if width >= AXES_MIN_WIDTH and height >= AXES_MIN_HEIGHT:
             # Room for the tick labels and, up to 8 columns, the y feature's longest word.
             words = _words(self._names()[1])
-            widest = max([len(_axis_label(v)) for v in self.y_range] + [len(w) for w in words])
+            widest = max([len(_axis_label(v)) for v in self._shown_y] + [len(w) for w in words])
             margin = min(8, 1 + widest)
             return margin, width - margin, height - 1
         return 0, width, height
@@ -387,12 +395,12 @@ class DecisionBoundary(Widget):
         for offset, line in enumerate(name_lines):
             if start + offset < rows - 1:
                 labels[start + offset] = line
-        labels[0] = _axis_label(self.y_range[1])
-        labels[-1] = _axis_label(self.y_range[0])
+        labels[0] = _axis_label(self._shown_y[1])
+        labels[-1] = _axis_label(self._shown_y[0])
         return labels
 
     def _x_axis(self, margin: int, cols: int, style: Style) -> Strip:
-        low, high = _axis_label(self.x_range[0]), _axis_label(self.x_range[1])
+        low, high = _axis_label(self._shown_x[0]), _axis_label(self._shown_x[1])
         name = self._names()[0]
         if self.data_task == "regression":
             name += f"  (colour: {_axis_label(self._centre - self._scale)}…" \
