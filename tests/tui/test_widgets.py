@@ -504,6 +504,9 @@ async def test_loss_plot_draws_losses_and_metric():
         assert len(xs) <= 2 * 60  # downsampled to the width
         assert min(ys) == min(history.train_loss) and max(ys) == max(history.train_loss)
         assert "loss / accuracy" in plot_text(plot)
+        # The legend is in the border, so no curve hides under it.
+        assert "test accuracy" not in plot_text(plot)
+        assert "━loss" in plot.border_subtitle and "━acc" in plot.border_subtitle
 
         plot.log_scale = True
         await pilot.pause()

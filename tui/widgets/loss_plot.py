@@ -59,6 +59,16 @@ def downsample_minmax(x: Any, y: Any, n_buckets: int) -> tuple[np.ndarray, np.nd
     return x[chosen], y[chosen]
 
 
+def legend(loss_label: str, metric_label: str) -> str:
+    """Content markup naming the four curves by colour, short enough for a 40-column pane:
+    "train ━loss ━acc · test ━loss ━acc"."""
+    c = SERIES_COLOURS
+    metric = "acc" if metric_label == "accuracy" else metric_label
+    loss = "log loss" if loss_label.startswith("log") else "loss"
+    return (f"train [{c['train loss']}]━{loss}[/] [{c['train metric']}]━{metric}[/] · "
+            f"test [{c['test loss']}]━{loss}[/] [{c['test metric']}]━{metric}[/]")
+
+
 def _series(history: Any, name: str) -> np.ndarray:
     values = getattr(history, name, None)
     if values is None:
@@ -155,5 +165,8 @@ class LossPlot(PlotextPlot):
                 continue
             xs, ys = x.tolist(), y.tolist()
             self.last_series[label] = (xs, ys)
-            plt.plot(xs, ys, label=label, color=colour, yside=side)
+            plt.plot(xs, ys, color=colour, yside=side)
+        # The legend goes in the border: inside the plot it would hide the first epochs, where
+        # the loss starts high on the left and accuracy ends high on the right.
+        self.border_subtitle = legend(loss_label, metric_label) if self.last_series else ""
         self.refresh()
