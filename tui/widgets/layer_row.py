@@ -9,8 +9,8 @@ from textual.widgets import Button, Input, Label, Select
 
 from ffnn.core.experiment import HIDDEN_ACTIVATIONS, MAX_NEURONS
 from ffnn.tui.widgets.number_field import (
+    NumberEntry,
     NumberRule,
-    SendsOnEnterOrLeave,
     Settle,
     cursor_blinks,
 )
@@ -18,7 +18,7 @@ from ffnn.tui.widgets.number_field import (
 NEURONS = NumberRule(1, MAX_NEURONS, integer=True)
 
 
-class LayerRow(SendsOnEnterOrLeave, Vertical):
+class LayerRow(NumberEntry, Vertical):
     """Row ``index`` (0-based) of the hidden layers."""
 
     class Changed(Message):
@@ -57,16 +57,6 @@ class LayerRow(SendsOnEnterOrLeave, Vertical):
             yield Button("✕", id=f"layer-{i}-remove", compact=True,
                          tooltip=f"remove hidden layer {i + 1}")
         yield Label("", id=f"layer-{i}-error", classes="field-error")
-
-    @property
-    def error(self) -> str:
-        return str(self.query_one(".field-error", Label).content)
-
-    def show_error(self, message: str) -> None:
-        label = self.query_one(".field-error", Label)
-        label.update(message)
-        label.set_class(bool(message), "-shown")
-        self.query_one(Input).set_class(bool(message), "-refused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Validate at once; report after the typing settles (see Settle)."""

@@ -101,11 +101,23 @@ class Settle:
             self._timer = None
 
 
-class SendsOnEnterOrLeave:
-    """For a widget with one Input and a ``settle``: Enter, or leaving the Input, sends a
-    pending valid value at once."""
+class NumberEntry:
+    """What NumberField and LayerRow share: one Input, a ``settle``, and a ``.field-error``
+    line under the Input for the reason a value is refused. Enter, or leaving the Input,
+    sends a pending valid value at once."""
 
     settle: Settle
+
+    @property
+    def error(self) -> str:
+        """The reason shown under the field ("" when the value is fine)."""
+        return str(self.query_one(".field-error", Label).content)
+
+    def show_error(self, message: str) -> None:
+        label = self.query_one(".field-error", Label)
+        label.update(message)
+        label.set_class(bool(message), "-shown")
+        self.query_one(Input).set_class(bool(message), "-refused")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -116,7 +128,7 @@ class SendsOnEnterOrLeave:
         self.settle.commit()
 
 
-class NumberField(SendsOnEnterOrLeave, Vertical):
+class NumberField(NumberEntry, Vertical):
     """Caption and Input on one line, the reason for a refusal under them."""
 
     class Accepted(Message):
@@ -155,17 +167,6 @@ class NumberField(SendsOnEnterOrLeave, Vertical):
     @property
     def input(self) -> Input:
         return self.query_one(Input)
-
-    @property
-    def error(self) -> str:
-        """The reason shown under the field ("" when the value is fine)."""
-        return str(self.query_one(".field-error", Label).content)
-
-    def show_error(self, message: str) -> None:
-        label = self.query_one(".field-error", Label)
-        label.update(message)
-        label.set_class(bool(message), "-shown")
-        self.input.set_class(bool(message), "-refused")
 
     def set_value(self, value: int | float) -> None:
         """Show ``value`` (a setting changed elsewhere) without reporting it back."""
