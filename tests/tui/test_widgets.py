@@ -576,6 +576,25 @@ def test_format_status_fields():
     assert "loss inf / –" in text and "R² – / -0.5" in text
 
 
+def test_format_status_keeps_the_note_whole_in_a_narrow_line():
+    args = (False, 1, 10, math.nan, 1.059, 0.9382, 0.425, 0.525, "accuracy")
+    text = format_status(*args, note="10/frame │ one step", width=60).plain
+    assert len(text) == 60
+    assert text.endswith("│ 10/frame │ one step") and "…" in text
+    assert text.startswith("⏸ paused  epoch 1")
+    wide = format_status(*args, note="10/frame │ one step", width=200).plain
+    assert "…" not in wide and "acc 42.5% / 52.5%" in wide
+
+
+async def test_status_bar_fits_its_note_to_the_width():
+    bar = StatusBar()
+    async with OneWidget(bar).run_test(size=(60, 3)) as pilot:
+        bar.update_status(False, 1, 10, math.nan, 1.059, 0.9382, 0.425, 0.525, "accuracy",
+                          note="10/frame │ reset to the initial weights")
+        await pilot.pause()
+        assert "reset to the initial weights" in app_text(pilot.app).replace("&#160;", " ")
+
+
 async def test_status_bar_shows_status_and_survives_tiny_size():
     bar = StatusBar()
     async with OneWidget(bar).run_test(size=(120, 3)) as pilot:

@@ -57,8 +57,13 @@ def format_status(
     test_metric: object,
     metric_name: str,
     note: str = "",
+    width: int | None = None,
 ) -> Text:
-    """The status line as styled text (pure function, so it is testable without an app)."""
+    """The status line as styled text (pure function, so it is testable without an app).
+
+    Within ``width`` columns the note stays whole and the figures before it are cut with an
+    ellipsis: a note is the answer to what the user just did (at 80 columns it was cut to
+    "one…" otherwise)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if running:
         text.append("▶ running", _RUNNING)
@@ -77,10 +82,13 @@ def format_status(
     label = _METRIC_LABELS.get(metric_name, metric_name or "metric")
     field(label, f"{format_metric(train_metric, metric_name)} / "
                  f"{format_metric(test_metric, metric_name)}")
-    if note:
-        text.append("  │ ", _LABEL)
-        text.append(note, _NOTE)
-    return text
+    if not note:
+        return text
+    tail = Text("  │ ", _LABEL)
+    tail.append(note, _NOTE)
+    if width is not None and text.cell_len + tail.cell_len > width:
+        text.truncate(max(0, width - tail.cell_len), overflow="ellipsis")
+    return text + tail
 
 
 class StatusBar(Widget):
@@ -90,19 +98,23 @@ class StatusBar(Widget):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._content = format_status(False, 0, 0, float("nan"), None, None, None, None, "")
+        self._args: tuple = ()
+        self._kwargs: dict = {}
 
     def update_status(self, *args, **kwargs) -> None:
-        """Show ``format_status(*args, **kwargs)``."""
+        """Show ``format_status(*args, **kwargs)`` (fitted to the bar's width when drawn)."""
         text = format_status(*args, **kwargs)
         # Skip the repaint when nothing visible changed (the session calls this every frame).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
-        self._content = text
+        self._content, self._args, self._kwargs = text, args, kwargs
         if self.is_mounted:
             self.refresh()
 
     def render(self) -> Text:
-        return self._content
+        if not self._args or self._content.cell_len <= self.size.width:
+            return self._content
+        return format_status(*self._args, **self._kwargs, width=self.size.width)
 
     @property
     def text(self) -> str:
