@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import csv
 import math
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ffnn.core.files import file_problem
 
 MAX_CLASSES = 50
 TASKS = ("auto", "classification", "regression")
@@ -64,27 +67,35 @@ def _is_missing(text: str) -> bool:
     return text.strip().lower() in MISSING_MARKERS
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """(line number, cells) for every non-blank row, header included."""
+def _rows(path: Path):
+    """(line number, cells) of each non-blank row, header first, read as they are asked for;
+    any problem reading the file becomes a CsvError naming it."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            rows = []
             for cells in reader:
                 if not cells or all(not cell.strip() for cell in cells):
                     continue  # blank lines carry no data
-                rows.append((reader.line_num, [cell.strip() for cell in cells]))
-            return rows
-    except FileNotFoundError:
-        raise CsvError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise CsvError(f"{path}: is a directory, not a CSV file") from None
-    except PermissionError:
-        raise CsvError(f"{path}: permission denied") from None
+                yield reader.line_num, [cell.strip() for cell in cells]
+    except OSError as error:
+        raise CsvError(f"{path}: {file_problem(error, 'a CSV file')}") from None
     except UnicodeDecodeError:
         raise CsvError(f"{path}: not a UTF-8 text file") from None
     except csv.Error as error:
         raise CsvError(f"{path}: malformed CSV ({error})") from None
+
+
+def read_columns(path: str | Path) -> list[str]:
+    """The column names (the first non-blank row), read without the rest of the file: what
+    a form offers as targets before the data is loaded."""
+    path = Path(path)
+    with closing(_rows(path)) as rows:
+        first = next(rows, None)
+    if first is None:
+        raise CsvError(f"{path}: the file is empty")
+    if len(first[1]) < 2:
+        raise CsvError(f"{path}: only one column; need features and a target")
+    return first[1]
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -132,7 +143,7 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
     path = Path(path)
     if task not in TASKS:
         raise CsvError(f"{path}: task must be one of {', '.join(TASKS)} (got '{task}')")
-    rows = _read_rows(path)
+    rows = list(_rows(path))
     if not rows:
         raise CsvError(f"{path}: the file is empty")
     header = rows[0][1]

@@ -38,6 +38,7 @@ from ffnn.core.experiment import (
     _is_number,
     resolve_output_activation,
 )
+from ffnn.core.files import file_problem
 from ffnn.core.network import Network
 from ffnn.core.trainer import History
 
@@ -252,6 +253,16 @@ HEADER_COMMENT = (
 )
 
 
+def tidy_path(path: str | Path) -> str:
+    """``path`` without detours ("a/../b" is "b"), relative to the working directory when
+    inside it: how a user would type it."""
+    absolute = Path(path).expanduser().resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
+
+
 def _relative_to(path: str, directory: Path) -> str:
     try:
         return Path(os.path.relpath(Path(path).resolve(), directory.resolve())).as_posix()
@@ -317,12 +328,8 @@ def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except FileNotFoundError:
-        raise _fail(path, "file not found") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a directory, not an experiment file") from None
-    except PermissionError:
-        raise _fail(path, "permission denied") from None
+    except OSError as error:
+        raise _fail(path, file_problem(error, "an experiment file")) from None
     except UnicodeDecodeError:
         raise _fail(path, "not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as error:
@@ -357,14 +364,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             return arrays
     except ExperimentError:
         raise
-    except FileNotFoundError:
-        raise _fail(path, "file not found") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a directory, not an .npz file") from None
-    except PermissionError:
-        raise _fail(path, "permission denied") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
             AttributeError) as error:
+        if isinstance(error, OSError) and error.errno is not None:  # the file system's, not
+            raise _fail(path, file_problem(error, "an .npz file")) from None  # the archive's
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise _fail(path, f"not a valid .npz file (truncated or corrupt: {detail})") from None
 
@@ -527,8 +530,8 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
     specs = {key: document[key] for key in ("data", "net", "train") if key in document}
     try:
         experiment = Experiment.from_dict(specs)
-        if experiment.data.path and not Path(experiment.data.path).is_absolute():
-            experiment.data.path = str(toml_path.parent / experiment.data.path)
+        if experiment.data.path:  # stored relative to the TOML's folder
+            experiment.data.path = tidy_path(toml_path.parent / experiment.data.path)
         experiment.validate()
         model = (_check_model_section(toml_path, document["model"], experiment)
                  if "model" in document else None)
@@ -568,7 +571,7 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
                 try:
                     history = _read_history_csv(history_path)
                 except OSError as error:
-                    raise _fail(history_path, error.strerror or str(error)) from None
+                    raise _fail(history_path, file_problem(error, "a history CSV")) from None
     return LoadedExperiment(experiment, network, trainer_state, history, meta, toml_path)
 
 
@@ -629,5 +632,5 @@ def export_history_csv(path, history) -> None:
 __all__ = [
     "LoadedExperiment", "sibling_paths", "save_experiment", "load_experiment", "read_weights",
     "load_weights", "export_weights_json", "export_weights_npz", "export_dataset_csv",
-    "export_history_csv", "write_text",
+    "export_history_csv", "write_text", "tidy_path",
 ]

@@ -46,7 +46,7 @@ from ffnn.core import (
     export_weights_json,
     export_weights_npz,
 )
-from ffnn.core.storage import write_text
+from ffnn.core.storage import tidy_path, write_text
 from ffnn.tui.screens.file_prompt import FilePrompt
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.session import (
@@ -54,7 +54,6 @@ from ffnn.tui.session import (
     Session,
     SessionError,
     experiment_files,
-    tidy_path,
 )
 from ffnn.tui.widgets.config_panel import ConfigPanel
 from ffnn.tui.widgets.confusion_matrix import ConfusionMatrix

@@ -25,9 +25,7 @@ def write_screenshot(path, experiment: Experiment, dataset: Dataset, trainer: Tr
 
     with tempfile.TemporaryDirectory(prefix="ffnn-tui-") as folder:
         saved = save_experiment(Path(folder) / "run.toml", experiment, trainer, dataset)
-        loaded = load_experiment(saved)
-    app = FfnnApp(experiment=loaded.experiment, loaded=loaded, input_cursor_blink=False,
-                  engine=False)
+        app = FfnnApp(loaded=load_experiment(saved), input_cursor_blink=False, engine=False)
 
     async def draw_then_exit(pilot) -> None:
         await pilot.pause()

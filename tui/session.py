@@ -13,7 +13,6 @@ running model untouched and raises ``SessionError`` with a one-line reason.
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 import time
@@ -32,6 +31,7 @@ from ffnn.core import (
     metrics,
     save_experiment,
 )
+from ffnn.core.csvdata import CsvError, read_columns
 from ffnn.core.experiment import (
     Dataset,
     Experiment,
@@ -70,39 +70,12 @@ class SessionError(ValueError):
 
 
 def csv_columns(path: str | Path) -> list[str]:
-    """The column names of a CSV file (its first non-blank row), to choose the target from.
-    SessionError, one line naming the file, when it cannot be read."""
-    path = Path(path)
+    """The column names of a CSV file, to choose the target from. SessionError, one line
+    naming the file, when it cannot be read."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for cells in csv.reader(handle):
-                names = [cell.strip() for cell in cells]
-                if any(names):
-                    if len(names) < 2:
-                        raise SessionError(f"{path}: only one column; need features and a target",
-                                           "data.path")
-                    return names
-    except FileNotFoundError:
-        raise SessionError(f"{path}: file not found", "data.path") from None
-    except IsADirectoryError:
-        raise SessionError(f"{path}: is a directory, not a CSV file", "data.path") from None
-    except PermissionError:
-        raise SessionError(f"{path}: permission denied", "data.path") from None
-    except UnicodeDecodeError:
-        raise SessionError(f"{path}: not a UTF-8 text file", "data.path") from None
-    except (csv.Error, OSError) as error:
-        raise SessionError(f"{path}: cannot read ({error})", "data.path") from None
-    raise SessionError(f"{path}: the file is empty", "data.path")
-
-
-def tidy_path(path: str | Path) -> str:
-    """``path`` without detours ("a/../b" is "b"), relative to the working directory when
-    inside it."""
-    absolute = Path(path).expanduser().resolve()
-    try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
+        return read_columns(path)
+    except CsvError as error:
+        raise SessionError(str(error), "data.path") from None
 
 
 def experiment_files(path: str | Path) -> list[Path]:
@@ -170,9 +143,6 @@ class Session:
             loaded = load_experiment(Path(path).expanduser())
         except ExperimentError as error:
             raise SessionError(str(error)) from None
-        data = loaded.experiment.data
-        if data.path:  # stored relative to the TOML: show it as the user would type it
-            data.path = tidy_path(data.path)
         return cls(loaded.experiment, loaded, **kwargs)
 
     def save(self, path: str | Path) -> Path:

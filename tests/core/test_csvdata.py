@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffnn.core.csvdata import MAX_CLASSES, CsvError, load_csv
+from ffnn.core.csvdata import MAX_CLASSES, CsvError, load_csv, read_columns
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -119,6 +119,24 @@ def test_bad_files_give_one_line_naming_file_and_problem(tmp_path, text, target,
 def test_missing_file(tmp_path):
     with pytest.raises(CsvError, match=r"nope\.csv: file not found"):
         load_csv(tmp_path / "nope.csv", "y")
+
+
+def test_a_file_used_as_a_folder_is_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CsvError, match=r"data\.csv: file not found \(a folder on its path"):
+        load_csv(tmp_path / "afile" / "data.csv", "y")
+
+
+def test_read_columns_reads_the_header_only(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("\n a , b,c\n1,2,x\n1,2,3,4,oops\n")
+    assert read_columns(path) == ["a", "b", "c"]
+    (tmp_path / "one.csv").write_text("a\n1\n")
+    with pytest.raises(CsvError, match="only one column"):
+        read_columns(tmp_path / "one.csv")
+    (tmp_path / "empty.csv").write_text("\n\n")
+    with pytest.raises(CsvError, match="empty.csv: the file is empty"):
+        read_columns(tmp_path / "empty.csv")
 
 
 def test_more_than_max_classes(tmp_path):

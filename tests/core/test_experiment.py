@@ -345,6 +345,11 @@ def test_load_missing_file(tmp_path):
     assert message.startswith(str(tmp_path / "nope.toml"))
 
 
+def test_load_through_a_file_used_as_a_folder(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    expect_error(tmp_path / "afile" / "run.toml", "file not found (a folder on its path is a file)")
+
+
 def test_load_toml_syntax_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[net]\nhidden 8\n")

@@ -3,6 +3,8 @@ headless (the console script passes the app's drawing function to the core CLI).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ffnn.core.cli import train_main
@@ -23,6 +25,17 @@ def test_train_writes_an_svg_of_the_trained_run(tmp_path):
     # The status bar shows where the headless run stopped: epoch 7, step 7 × 4 batches.
     assert ">7&#160;&#160;<" in text and ">28&#160;&#160;<" in text
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temp file left
+
+
+def test_a_screenshot_of_a_run_on_a_csv_file(tmp_path):
+    # The run goes through a temporary experiment folder: the CSV path must survive it.
+    svg = tmp_path / "flowers.svg"
+    flowers = Path(__file__).resolve().parents[2] / "assets" / "flowers.csv"
+    with pytest.raises(SystemExit) as done:
+        cli.main(["train", "--data", str(flowers), "--target", "species", "--epochs", "2",
+                  "--quiet", "--export-screenshot", str(svg)])
+    assert done.value.code == 0
+    assert "sepal_length" in svg.read_text()
 
 
 def test_an_unwritable_screenshot_path_fails_with_one_line(tmp_path, capsys):
