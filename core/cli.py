@@ -40,7 +40,7 @@ from ffnn.core.experiment import (
     check_network_fits,
     resolve_output_activation,
     restore_trainer,
-    task_and_classes,
+    task_of,
 )
 from ffnn.core.network import INITS
 from ffnn.core.storage import (
@@ -317,19 +317,12 @@ def _settle_output(experiment: Experiment, problem, args) -> None:
     Raises SpecError naming net.output / train.loss."""
     if problem is None:
         return
-    task, n_classes = task_and_classes(problem)
-    activation = resolve_output_activation(experiment.net.output, task, n_classes)
     if _given(args, "--loss"):
+        task = task_of(problem)
+        activation = resolve_output_activation(experiment.net.output, task)
         check_loss(experiment.train.loss, activation, task)
     else:
         experiment.train.loss = experiment.resolve_output(problem)[1]
-
-
-def _known_problem(spec: DataSpec):
-    regression = spec.regression
-    if regression is None or spec.name == "csv":
-        return "regression" if regression else None
-    return "regression" if regression else spec.n_classes
 
 
 def _fail(parser: argparse.ArgumentParser, error: Exception, flag: str | None = None):
@@ -349,7 +342,7 @@ def _validate(parser, experiment: Experiment, args) -> None:
         experiment.data.validate()
         experiment.net.validate()
         experiment.train.validate()
-        _settle_output(experiment, _known_problem(experiment.data), args)
+        _settle_output(experiment, experiment.data.known_task, args)
     except ValueError as error:
         _fail(parser, error)
 

@@ -117,18 +117,12 @@ class DataSpec:
                 )
 
     @property
-    def n_classes(self) -> int:
-        """Classes a built-in dataset will have (xor is always 2); 1 for regression."""
-        if self.name in datasets.REGRESSION:
-            return 1
-        return datasets.FIXED_CLASSES.get(self.name, self.classes)
-
-    @property
-    def regression(self) -> bool | None:
-        """True/False when known without reading data; None for a csv with task auto."""
+    def known_task(self) -> str | None:
+        """"regression" or "classification" when known without reading data; None for a csv
+        with task auto."""
         if self.name == "csv":
-            return None if self.task == "auto" else self.task == "regression"
-        return self.name in datasets.REGRESSION
+            return None if self.task == "auto" else self.task
+        return "regression" if self.name in datasets.REGRESSION else "classification"
 
 
 @dataclass
@@ -185,7 +179,7 @@ def default_loss(output_activation: str, task: str = "classification") -> str:
     return DEFAULT_LOSS[output_activation]
 
 
-def resolve_output_activation(output: str, task: str, n_classes: int) -> str:
+def resolve_output_activation(output: str, task: str) -> str:
     """The concrete output activation for a NetSpec.output value and a problem."""
     if task == "regression":
         if output not in ("auto", "identity"):
@@ -255,15 +249,17 @@ class Dataset:
         return X if self.mean is None else X * self.std + self.mean
 
 
-def task_and_classes(target) -> tuple[str, int]:
-    """(task, n_classes) of a problem: a Dataset, a class count k >= 2, or "regression"."""
-    if isinstance(target, Dataset):
-        return target.task, target.n_classes
-    if target == "regression":
-        return "regression", 1
-    if _is_int(target) and target >= 2:
-        return "classification", int(target)
-    raise ValueError(f"expected a Dataset, a class count >= 2 or 'regression' (got {target!r})")
+def task_of(problem) -> str:
+    """The task of a problem: a Dataset, "regression" / "classification", or a class count
+    k >= 2 (classification)."""
+    if isinstance(problem, Dataset):
+        return problem.task
+    if problem in ("regression", "classification"):
+        return problem
+    if _is_int(problem) and problem >= 2:
+        return "classification"
+    raise ValueError("expected a Dataset, 'regression', 'classification' or a class count "
+                     f">= 2 (got {problem!r})")
 
 
 @dataclass
@@ -279,22 +275,15 @@ class Experiment:
         self.data.validate()
         self.net.validate()
         self.train.validate()
-        if dataset is not None:
-            task, n_classes = dataset.task, dataset.n_classes
-        else:
-            regression = self.data.regression
-            if regression is None:
-                return
-            task = "regression" if regression else "classification"
-            n_classes = self.data.n_classes
-        activation = resolve_output_activation(self.net.output, task, n_classes)
-        check_loss(self.train.loss, activation, task)
+        task = dataset.task if dataset is not None else self.data.known_task
+        if task is not None:
+            check_loss(self.train.loss, resolve_output_activation(self.net.output, task), task)
 
     def resolve_output(self, problem) -> tuple[str, str]:
-        """(output activation, loss) for a problem: a Dataset, a class count k >= 2, or
-        "regression". The loss is ``train.loss`` when it fits that output, else its default."""
-        task, n_classes = task_and_classes(problem)
-        activation = resolve_output_activation(self.net.output, task, n_classes)
+        """(output activation, loss) for a problem (see ``task_of``). The loss is
+        ``train.loss`` when it fits that output, else its default."""
+        task = task_of(problem)
+        activation = resolve_output_activation(self.net.output, task)
         try:
             check_loss(self.train.loss, activation, task)
         except ValueError:
@@ -305,11 +294,11 @@ class Experiment:
         """A copy whose output and loss suit ``problem`` (for a front end after the user
         changes the dataset): an output that cannot fit becomes "auto", a loss that cannot
         train it becomes the output's default. ``self`` is not changed."""
-        task, n_classes = task_and_classes(problem)
+        task = task_of(problem)
         net = replace(self.net, hidden=list(self.net.hidden),
                       activations=list(self.net.activations))
         try:
-            resolve_output_activation(net.output, task, n_classes)
+            resolve_output_activation(net.output, task)
         except ValueError:
             net.output = "auto"
         result = Experiment(replace(self.data), net, replace(self.train))
@@ -508,7 +497,7 @@ def build_data(spec: DataSpec) -> Dataset:
 
 def network_shape(spec: NetSpec, dataset: Dataset) -> tuple[list[int], list[str]]:
     """(layer_sizes, activations) of the network ``spec`` describes for ``dataset``."""
-    activation = resolve_output_activation(spec.output, dataset.task, dataset.n_classes)
+    activation = resolve_output_activation(spec.output, dataset.task)
     n_out = output_units(activation, dataset.task, dataset.n_classes)
     sizes = [dataset.n_features, *spec.hidden, n_out]
     return sizes, [*spec.activations, activation]
@@ -581,6 +570,6 @@ def check_network_fits(network: Network, dataset: Dataset) -> None:
 __all__ = [
     "DataSpec", "NetSpec", "Experiment", "Dataset", "SpecError", "ExperimentError",
     "build_data", "build_network", "build_trainer", "default_loss",
-    "resolve_output_activation", "output_units", "task_and_classes", "network_shape",
+    "resolve_output_activation", "output_units", "task_of", "network_shape",
     "check_loss", "check_network_fits", "restore_trainer",
 ]

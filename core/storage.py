@@ -478,17 +478,16 @@ def _infer_activations(path, arrays, experiment: Experiment, sizes: list[int]) -
         if arrays["activations"].dtype.kind != "U" or len(arrays["activations"]) != len(sizes) - 1:
             raise _fail(path, "array 'activations' does not match the weight layers")
         return [str(a) for a in arrays["activations"]]
-    regression = experiment.data.regression
-    n_out = sizes[-1]
-    if regression is None:
+    task = experiment.data.known_task
+    if task is None:
         raise _fail(path, "has no 'activations' array and the task is auto; cannot tell the "
                     "output activation")
-    if regression:
+    if task == "regression":
         output = "identity"
-    elif n_out == 1:
+    elif sizes[-1] == 1:
         output = "sigmoid"
     else:
-        output = resolve_output_activation(experiment.net.output, "classification", n_out)
+        output = resolve_output_activation(experiment.net.output, "classification")
     return [*experiment.net.activations, output]
 
 
