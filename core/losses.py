@@ -36,8 +36,6 @@ def bce(P, Y) -> float:
 def cross_entropy(P, Y) -> float:
     P = np.clip(np.asarray(P, dtype=np.float64), _EPS, 1.0)
     Y = as_targets(Y, "cross_entropy", P.shape[1])
-    if Y.ndim == 1:
-        return float(-np.mean(np.log(P[np.arange(len(Y)), Y])))
     return float(-np.mean(np.sum(Y * np.log(P), axis=1)))
 
 
@@ -60,34 +58,25 @@ def check_pair(loss: str, output_activation: str) -> None:
 
 
 def as_targets(y, loss: str, n_out: int, dtype=np.float64):
-    """Targets in the form the heads use.
+    """Targets in the form the heads use: a float (n, n_out) matrix. Integer labels are
+    one-hot encoded (for a single sigmoid/identity unit they are the target itself).
 
-    cross_entropy keeps integer labels as a 1-D int array (one-hot is never built);
-    bce and mse get a float (n, n_out) matrix, integer labels one-hot encoded when
-    there is more than one output unit.
+    One-hot even for cross-entropy: the picked log-probability is then one dot product and
+    the delta one subtraction, where labels need fancy indexing (µs a step on small batches).
     """
     y = np.asarray(y)
-    if loss == "cross_entropy":
-        if y.ndim == 1:
-            labels = y.astype(np.intp)
-            if not np.array_equal(labels, y) or labels.min(initial=0) < 0 or (
-                labels.max(initial=0) >= n_out
-            ):
-                raise ValueError(f"labels must be integers in 0..{n_out - 1}")
-            return labels
+    if y.ndim != 1:
         return y.astype(dtype, copy=False)
-    if y.ndim == 1:
-        if n_out == 1:
-            return y.astype(dtype).reshape(-1, 1)
-        labels = y.astype(np.intp)
-        if not np.array_equal(labels, y) or labels.min(initial=0) < 0 or (
-            labels.max(initial=0) >= n_out
-        ):
-            raise ValueError(f"labels must be integers in 0..{n_out - 1}")
-        onehot = np.zeros((len(y), n_out), dtype=dtype)
-        onehot[np.arange(len(y)), labels] = 1.0
-        return onehot
-    return y.astype(dtype, copy=False)
+    if n_out == 1 and loss != "cross_entropy":
+        return y.astype(dtype).reshape(-1, 1)
+    labels = y.astype(np.intp)
+    if not np.array_equal(labels, y) or labels.min(initial=0) < 0 or (
+        labels.max(initial=0) >= n_out
+    ):
+        raise ValueError(f"labels must be integers in 0..{n_out - 1}")
+    onehot = np.zeros((len(y), n_out), dtype=dtype)
+    onehot[np.arange(len(y)), labels] = 1.0
+    return onehot
 
 
 # --- heads: (Z, T, P, delta, workspace) -> loss; P and delta may share a buffer ---
@@ -95,37 +84,31 @@ def as_targets(y, loss: str, n_out: int, dtype=np.float64):
 
 def softmax_cross_entropy(Z, T, P, delta, ws):
     """Fused softmax + cross-entropy. Writes P (or delta = (P - Y)/n when delta is given)."""
-    n, rows, ones = Z.shape[0], ws.rows, ws.ones_out
+    n, ones = Z.shape[0], ws.ones_out
     # One global shift instead of a per-row max: row reductions over a narrow axis cost
     # tens of µs in NumPy, a full max ~1 µs. A row far below the global max could
     # underflow to all zeros; that case is detected and redone row by row.
-    np.subtract(Z, Z.max(), out=P)
-    if T.ndim == 1:
-        picked = P[rows, T].sum()
-    else:
-        picked = np.vdot(P, T)
-    np.exp(P, out=P)
-    s = P @ ones
+    picked, s = _shifted_exp(Z, Z.max(), T, P, ones)
     if s.min() < 1e-290:
-        np.subtract(Z, Z.max(axis=1, keepdims=True), out=P)
-        picked = P[rows, T].sum() if T.ndim == 1 else np.vdot(P, T)
-        np.exp(P, out=P)
-        s = P @ ones
-    if T.ndim == 1:
-        loss = (np.log(s).sum() - picked) / n
-    else:  # each row's log-partition counts as often as its targets sum to (1 if one-hot)
-        loss = (np.log(s) @ (T @ ones) - picked) / n
+        picked, s = _shifted_exp(Z, Z.max(axis=1, keepdims=True), T, P, ones)
+    # each row's log-partition counts as often as its targets sum to (1 if one-hot)
+    loss = (np.log(s) @ (T @ ones) - picked) / n
     if delta is None:
         P /= s[:, None]
         return float(loss)
     # delta = (P - Y) / n
     np.divide(P, s[:, None], out=delta)
-    if T.ndim == 1:
-        delta[rows, T] -= 1.0
-    else:
-        delta -= T
+    delta -= T
     delta *= 1.0 / n
     return float(loss)
+
+
+def _shifted_exp(Z, shift, T, P, ones):
+    """P = exp(Z - shift); returns (Σ T·(Z - shift), the row sums of P)."""
+    np.subtract(Z, shift, out=P)
+    picked = np.vdot(P, T)
+    np.exp(P, out=P)
+    return picked, P @ ones
 
 
 def sigmoid_bce(Z, T, P, delta, ws):

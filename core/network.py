@@ -46,7 +46,6 @@ class _Workspace:
         self.out = np.empty((n, sizes[-1]), dtype=dt)
         self.delta = [np.empty((n, k), dtype=dt) for k in sizes[1:]]
         self.ones_out = np.ones(sizes[-1], dtype=dt)
-        self.rows = np.arange(n)
         self.ones_n = np.ones(n, dtype=dt)
 
 
@@ -251,7 +250,7 @@ class Network:
         """Predicted classes from output pre-activations (argmax, or f(z) > 0.5 for one unit)."""
         if Z.shape[1] > 1:
             return Z.argmax(axis=1)
-        return self._forwards[-1](Z, np.empty_like(Z))[:, 0] > 0.5
+        return self._forwards[-1](Z, self.workspace(len(Z)).out)[:, 0] > 0.5
 
     def forward(self, X) -> np.ndarray:
         """Network output for ``X`` (n_samples, n_inputs), output activation applied."""

@@ -136,21 +136,6 @@ class TrainingDiverged(ArithmeticError):
         self.layer = layer
 
 
-def _training_targets(y, loss, network):
-    """Targets as the trainer feeds them: integer labels one-hot encoded for every loss.
-
-    Cross-entropy accepts labels, but with a one-hot matrix the picked log-probability is
-    one dot product and the delta one subtraction, where labels need fancy indexing
-    (several µs a step on small batches).
-    """
-    if loss == "cross_entropy" and np.ndim(y) == 1:
-        labels = losses.as_targets(y, loss, network.n_outputs)
-        onehot = np.zeros((len(labels), network.n_outputs), dtype=network.dtype)
-        onehot[np.arange(len(labels)), labels] = 1.0
-        return onehot
-    return losses.as_targets(y, loss, network.n_outputs, network.dtype)
-
-
 class Trainer:
     def __init__(self, network: Network, X, y, config: TrainConfig | None = None,
                  X_test=None, y_test=None):
@@ -160,23 +145,19 @@ class Trainer:
         self.task = "classification" if network.is_classifier else "regression"
         self.X = network.augment(X)
         self.y = np.asarray(y)
-        self.T = _training_targets(self.y, self.config.loss, network)
+        self.T = losses.as_targets(self.y, self.config.loss, network.n_outputs, network.dtype)
         if len(self.T) != len(self.X):
             raise ValueError(f"X has {len(self.X)} samples but y has {len(self.T)}")
         if len(self.X) == 0:
             raise ValueError("the training set is empty")
-        if network.is_classifier:
-            self.labels = self.y.astype(np.intp) if self.y.ndim == 1 else self.y.argmax(axis=1)
-            self._sst = math.nan
-        else:
-            self.labels = np.zeros(len(self.T), dtype=np.intp)  # unused; keeps one code path
-            centred = self.T - self.T.mean(axis=0)
-            self._sst = float(np.vdot(centred, centred))
+        self.labels, self._sst = self._truth(self.y, self.T)
         self.has_test = X_test is not None and len(X_test) > 0
         if self.has_test:
             self.X_test = network.augment(X_test)
             self.y_test = np.asarray(y_test)
-            self.T_test = _training_targets(self.y_test, self.config.loss, network)
+            self.T_test = losses.as_targets(self.y_test, self.config.loss, network.n_outputs,
+                                            network.dtype)
+            self._labels_test, self._sst_test = self._truth(self.y_test, self.T_test)
         self.optimizer = optimizers.make(
             self.config.optimizer, [network.flat_params], self.config.learning_rate
         )
@@ -276,7 +257,7 @@ class Trainer:
         self._run_loss, self._run_correct, self._run_sse = 0.0, 0, 0.0
         if self.has_test:
             scores["test_loss"], scores["test_metric"] = self._score(
-                self.X_test, self.y_test, self.T_test)
+                self.X_test, self.T_test, self._labels_test, self._sst_test)
         self.history.append(epoch=self.epoch, learning_rate=lr, **scores)
         self._check_early_stopping(scores)
 
@@ -324,7 +305,16 @@ class Trainer:
         return None
 
     # --- evaluation ---------------------------------------------------------------------
-    def _score(self, Xa, y, T):
+    def _truth(self, y, T) -> tuple[np.ndarray, float]:
+        """What predictions are scored against, computed once per data set: the class labels
+        (zeros for regression, so one code path) and the total sum of squares for R² (nan for
+        classification)."""
+        if self.network.is_classifier:
+            return (y.astype(np.intp) if y.ndim == 1 else y.argmax(axis=1)), math.nan
+        centred = T - T.mean(axis=0)
+        return np.zeros(len(T), dtype=np.intp), float(np.vdot(centred, centred))
+
+    def _score(self, Xa, T, labels, sst):
         net = self.network
         ws = net.workspace(len(Xa))
         with np.errstate(over="ignore"):
@@ -333,22 +323,19 @@ class Trainer:
         loss += net.penalty(self.config.l1, self.config.l2)
         P = ws.out
         if net.is_classifier:
-            labels = y if y.ndim == 1 else y.argmax(axis=1)
             metric = float(np.mean(net.labels_from_output(P) == labels))
         else:
-            target = T
-            resid = target - P
-            total = target - target.mean(axis=0)
-            denom = float(np.vdot(total, total))
-            metric = 1.0 - float(np.vdot(resid, resid)) / denom if denom > 0 else math.nan
+            resid = T - P
+            metric = 1.0 - float(np.vdot(resid, resid)) / sst if sst > 0 else math.nan
         return float(loss), metric
 
     def evaluate(self) -> dict:
         """Loss (regularisation included) and accuracy or R² on the train and test sets."""
-        train_loss, train_metric = self._score(self.X, self.y, self.T)
+        train_loss, train_metric = self._score(self.X, self.T, self.labels, self._sst)
         test_loss = test_metric = math.nan
         if self.has_test:
-            test_loss, test_metric = self._score(self.X_test, self.y_test, self.T_test)
+            test_loss, test_metric = self._score(self.X_test, self.T_test, self._labels_test,
+                                                 self._sst_test)
         return {"train_loss": train_loss, "test_loss": test_loss,
                 "train_metric": train_metric, "test_metric": test_metric}
 
