@@ -17,17 +17,14 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
+from ffnn.tui.widgets.colours import background_rgb, blend
+
 _GOOD = (60, 180, 75)
 _BAD = (230, 25, 75)
 _MAX_SHARE = 0.75          # background share of the colour for a cell holding its whole row
 _MAX_LABEL = 14            # row labels longer than this are cut
 _DIM = Style(dim=True)
 _BOLD = Style(bold=True)
-
-
-def _blend(base: tuple[int, int, int], colour: tuple[int, int, int], share: float) -> str:
-    r, g, b = (round(x + (y - x) * share) for x, y in zip(base, colour, strict=True))
-    return f"rgb({r},{g},{b})"
 
 
 def _cut(text: str, width: int) -> str:
@@ -110,7 +107,7 @@ class ConfusionMatrix(Widget):
         for header in headers:
             text.append(header.rjust(cell), _BOLD)
         text.append("\n")
-        base = self._background()
+        base = background_rgb(self)
         for i in range(k):
             row_total = int(counts[i].sum())
             text.append(labels[i].ljust(label_width) + " ", _BOLD)
@@ -122,15 +119,9 @@ class ConfusionMatrix(Widget):
                     style = _DIM
                 else:
                     colour = _GOOD if i == j else _BAD
-                    style = Style(bgcolor=_blend(base, colour, 0.15 + share * (_MAX_SHARE - 0.15)),
+                    style = Style(bgcolor=blend(base, colour, 0.15 + share * (_MAX_SHARE - 0.15)),
                                   bold=i == j)
                 text.append(str(value).rjust(digits), style)
             if i < k - 1:
                 text.append("\n")
         return text
-
-    def _background(self) -> tuple[int, int, int]:
-        background = self.background_colors[1] if self.is_mounted else None
-        if background is None or background.a == 0:
-            return (30, 30, 30)
-        return background.rgb

@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ffnn.core.metrics import decision_grid
+from ffnn.tui.widgets.colours import background_rgb
 
 HALF_BLOCK = "▀"
 TRAIN_GLYPH = "●"
@@ -241,8 +242,7 @@ class DecisionBoundary(Widget):
             self.log.error("decision_grid failed", error)
 
     def _ensure_colours(self) -> None:
-        background = self.background_colors[1] if self.is_mounted else None
-        key = background.rgb if background is not None and background.a > 0 else (30, 30, 30)
+        key = background_rgb(self)
         if key == self._background_key:
             return
         self._background_key = key

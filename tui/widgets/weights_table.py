@@ -25,6 +25,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ffnn.tui.widgets.colours import blend
+
 CELL_WIDTH = 7  # six characters of value plus one space
 HEADER_LINES = 2  # title line + column-label line, both fixed while scrolling
 N_LEVELS = 8  # colour intensity buckets by |w| / max|w|
@@ -59,11 +61,6 @@ def format_value(value: float) -> str:
     return text
 
 
-def _blend(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> str:
-    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
-    return f"rgb({r},{g},{bl})"
-
-
 def _build_styles() -> list[Style]:
     """Style table indexed by sign (0 neg, 1 pos) * 2N + changed * N + level; last is non-finite.
 
@@ -73,7 +70,7 @@ def _build_styles() -> list[Style]:
     for rgb in (_NEGATIVE_RGB, _POSITIVE_RGB):
         for changed in (False, True):
             for level in range(N_LEVELS):
-                colour = _blend(_DIM_RGB, rgb, (level + 1) / N_LEVELS)
+                colour = blend(_DIM_RGB, rgb, (level + 1) / N_LEVELS)
                 if changed:
                     styles.append(Style(color=colour, bold=True, reverse=True))
                 else:
