@@ -25,6 +25,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ffnn.tui.widgets.number_field import cursor_blinks
+
 # The action returns None (done) or a one-line reason, possibly from a coroutine.
 Action = Callable[[str], "str | None | Awaitable[str | None]"]
 
@@ -58,7 +60,7 @@ class FilePrompt(ModalScreen[Path | None]):
             if self.prompt:
                 yield Label(self.prompt, id="file-prompt")
             field = Input(self.default, id="file-path", select_on_focus=False)
-            field.cursor_blink = bool(getattr(self.app, "input_cursor_blink", True))
+            field.cursor_blink = cursor_blinks(self.app)
             yield field
             yield Label("", id="file-message")
             if self.choices:

@@ -34,21 +34,11 @@ from ffnn.core.optimizers import OPTIMIZERS
 from ffnn.core.trainer import MAX_LEARNING_RATE
 from ffnn.tui.session import LEARNING_RATES, Session, SessionError, csv_columns
 from ffnn.tui.widgets.layer_editor import LayerEditor
-from ffnn.tui.widgets.number_field import NumberField, NumberRule, cursor_blinks
+from ffnn.tui.widgets.number_field import NumberField, NumberRule, cursor_blinks, show_reason
 
 MAX_BATCH = 100_000
 MAX_PENALTY = 10.0
 
-# Which widget (by id) shows the error for a spec field the session refused.
-FIELD_WIDGETS = {
-    "data.name": "dataset", "data.path": "data-file", "data.target": "target",
-    "data.n_samples": "samples", "data.noise": "noise",
-    "data.classes": "classes", "data.test_ratio": "test-ratio",
-    "net.hidden": "layers", "net.activations": "layers", "net.output": "output",
-    "net.init": "init", "net.seed": "seed", "train.loss": "loss",
-    "train.optimizer": "optimizer", "train.learning_rate": "learning-rate",
-    "train.batch_size": "batch-size", "train.l1": "l1", "train.l2": "l2",
-}
 
 
 class ConfigPanel(VerticalScroll, can_focus=False):
@@ -223,22 +213,17 @@ class ConfigPanel(VerticalScroll, can_focus=False):
                              "auto" if session.loss_auto else train.loss)
             self._set_select("optimizer", None, train.optimizer)
             self._sync_quick_lr(train.learning_rate)
-        values = {"samples": data.n_samples, "noise": data.noise, "classes": data.classes,
-                  "test-ratio": data.test_ratio, "seed": net.seed,
-                  "learning-rate": train.learning_rate, "batch-size": train.batch_size,
-                  "l1": train.l1, "l2": train.l2}
-        values["samples"], values["classes"] = self._shown_counts()
-        for field in self.query(NumberField):
-            if field.input_id in values:
-                field.set_value(values[field.input_id])
+        shown = dict(zip(("samples", "classes"), self._shown_counts(), strict=True))
+        for field in self.query(NumberField):  # each knows its spec section and key
+            spec = getattr(session.experiment, field.section)
+            field.set_value(shown.get(field.input_id, getattr(spec, field.key)))
         await self.query_one(LayerEditor).set_layers(list(net.hidden), list(net.activations))
         for label in self.query(".field-error"):
             if isinstance(label, Label) and label.id in ("dataset-error", "output-error",
                                                          "init-error", "loss-error",
                                                          "optimizer-error", "target-error",
                                                          "data-file-error"):
-                label.update("")
-                label.remove_class("-shown")
+                show_reason(label, "")
         self._update_enabled()
 
     def _set_data_file(self, path: str) -> None:
@@ -275,29 +260,14 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             self.refuse_csv(message)
             return
         if isinstance(source, Select) and source.id:
-            label = self.query_one(f"#{source.id}-error", Label)
-            label.update(message)
-            label.set_class(bool(message), "-shown")
+            show_reason(self.query_one(f"#{source.id}-error", Label), message)
 
     def refuse_csv(self, message: str) -> None:
         """Show why the data file (or its target) cannot be used; the dataset choice goes
         back to the data in use."""
-        label = self.query_one("#data-file-error", Label)
-        label.update(message)
-        label.set_class(bool(message), "-shown")
+        show_reason(self.query_one("#data-file-error", Label), message)
         with self.prevent(Select.Changed):
             self._set_select("dataset", None, self._session.experiment.data.name)
-
-    def refuse_field(self, spec_field: str | None, message: str) -> bool:
-        """Show a refusal under the widget of a spec field ("data.classes"); False if none."""
-        widget_id = FIELD_WIDGETS.get(spec_field or "")
-        if widget_id is None:
-            return False
-        widget = self.query_one(f"#{widget_id}")
-        if widget_id not in ("layers", "data-file") and not isinstance(widget, Select):
-            widget = self.query_one(f"#{widget_id}-field")
-        self.refuse(widget, message)
-        return True
 
     # --- from the fields --------------------------------------------------------------------
     def on_number_field_accepted(self, event: NumberField.Accepted) -> None:
@@ -317,9 +287,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         select, value = event.select, event.value
         if value is Select.NULL:
             return
-        label = self.query_one(f"#{select.id}-error", Label)
-        label.update("")
-        label.remove_class("-shown")
+        show_reason(self.query_one(f"#{select.id}-error", Label), "")
         if select.id == "quick-lr":
             self.set_learning_rate(float(value))
             return
@@ -365,9 +333,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         if target is Select.NULL or not target:
             self.refuse_csv("target: choose the column to predict")
             return
-        label = self.query_one("#data-file-error", Label)
-        label.update("")
-        label.remove_class("-shown")
+        show_reason(self.query_one("#data-file-error", Label), "")
         self.post_message(self.Edited("data", "csv", (path, str(target)), source))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label
 
 from ffnn.core.experiment import MAX_HIDDEN_LAYERS
 from ffnn.tui.widgets.layer_row import LayerRow
+from ffnn.tui.widgets.number_field import show_reason
 
 DEFAULT_LAYER = (8, "tanh")
 
@@ -82,9 +83,7 @@ class LayerEditor(Vertical):
         return True
 
     def show_error(self, message: str) -> None:
-        label = self.query_one("#layers-error", Label)
-        label.update(message)
-        label.set_class(bool(message), "-shown")
+        show_reason(self.query_one("#layers-error", Label), message)
 
     # --- events ---------------------------------------------------------------------------
     async def _changed_structure(self, focus_row: int | None = None,

@@ -101,6 +101,12 @@ class Settle:
             self._timer = None
 
 
+def show_reason(label: Label, message: str) -> None:
+    """Put ``message`` in a ``.field-error`` line, which shows only while there is one."""
+    label.update(message)
+    label.set_class(bool(message), "-shown")
+
+
 class NumberEntry:
     """What NumberField and LayerRow share: one Input, a ``settle``, and a ``.field-error``
     line under the Input for the reason a value is refused. Enter, or leaving the Input,
@@ -114,9 +120,7 @@ class NumberEntry:
         return str(self.query_one(".field-error", Label).content)
 
     def show_error(self, message: str) -> None:
-        label = self.query_one(".field-error", Label)
-        label.update(message)
-        label.set_class(bool(message), "-shown")
+        show_reason(self.query_one(".field-error", Label), message)
         self.query_one(Input).set_class(bool(message), "-refused")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
