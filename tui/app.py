@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import math
 import os
 import time
@@ -125,14 +126,6 @@ def _footer_width(bindings: list[Binding], key_display: Callable[[Binding], str]
     return width
 
 
-# Key actions of the main screen: off while a file prompt is open (its list would pass them on).
-_MAIN_ACTIONS = frozenset({
-    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "slower", "faster",
-    "learning_rate", "add_layer", "remove_layer", "next_view", "toggle_test", "toggle_log",
-    "weights_layer", "features", "help", "leave_form", "save", "open",
-})
-
-
 class FfnnApp(App[None]):
     """Build, train and watch a feedforward network."""
 
@@ -169,6 +162,9 @@ class FfnnApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("escape", "leave_form", "Leave form"),
     ]
+    # The main screen's key actions: off while a file prompt is open (its list would pass
+    # them on). Quit stays on.
+    MAIN_ACTIONS = frozenset(_action_name(b) for b in BINDINGS) - {"quit"}
 
     def __init__(self, experiment: Experiment | None = None,
                  loaded: LoadedExperiment | None = None, *,
@@ -193,7 +189,6 @@ class FfnnApp(App[None]):
         self._structure = -1
         self._pair = 0                   # which pair of features the boundary shows
         self._features_key: tuple = ()   # the feature names the pair index refers to
-        self.ready_at: float | None = None
 
     # --- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -227,16 +222,15 @@ class FfnnApp(App[None]):
         self._confusion.border_title = "Confusion matrix"
         self._confusion.border_subtitle = "rows true · columns predicted"
         self.query_one("#config").border_title = "Settings"
-        self.query_one("#boundary").border_title = "Decision boundary"
-        self.query_one("#loss-plot").border_title = "Loss"
-        self.query_one("#weights").border_title = "Weights"
+        self._boundary.border_title = "Decision boundary"
+        self._plot.border_title = "Loss"
+        self._weights.border_title = "Weights"
         self._apply_layout(self.size.width, self.size.height)
         self.draw_views(force=True)
         if self._engine_enabled:
             self.run_worker(self._engine, name="engine", group="engine", exclusive=True)
 
     def on_ready(self) -> None:
-        self.ready_at = time.perf_counter()
         # Textual's widgets live as long as the app: move them out of the collector's sight
         # so the collections training triggers stay cheap.
         gc.freeze()
@@ -353,9 +347,10 @@ class FfnnApp(App[None]):
                 budget = max(MIN_SLICE, FRAME - self.draw_cost - self.other_cost - YIELD)
             else:
                 budget = max(MIN_SLICE, FRAME * 0.6)
-            # Keep the weights as they were before this slice if the table redraws after it,
-            # so it can show what moved.
-            session.advance(budget, per_frame, snapshot=self._interval_passed("weights", start))
+            # Keep the weights as they were before this slice if the table is on screen and
+            # redraws after it, so it can show what moved.
+            snapshot = self._shown("weights") and self._interval_passed("weights", start)
+            session.advance(budget, per_frame, snapshot=snapshot)
         self._publish_messages()
         drawn = time.perf_counter()
         self.draw_views()
@@ -414,7 +409,7 @@ class FfnnApp(App[None]):
             views_drawn = True
         # The matrix predicts the whole test set: while training, once an epoch is enough.
         progress = len(history) if session.running else session.version
-        if self._confusion_shown() and due("confusion", (session.structure_version, progress)):
+        if self._shown("confusion") and due("confusion", (session.structure_version, progress)):
             self._draw_confusion()
             views_drawn = True
         # A screen update repaints the bounding box of all that changed: the status line
@@ -433,8 +428,11 @@ class FfnnApp(App[None]):
             return now - self._last_publish >= MAX_SPEED_INTERVAL
         return now - self._last_draw[view] >= REDRAW_INTERVAL[view]
 
-    def _confusion_shown(self) -> bool:
-        return self._classifying() and (self._layout_mode == "wide" or self._view == "confusion")
+    def _shown(self, view: str) -> bool:
+        """Whether ``view`` is on screen: every view in the wide layout, else the tab's."""
+        if view == "confusion" and not self._classifying():
+            return False
+        return self._layout_mode == "wide" or self._view == view
 
     def _draw_confusion(self) -> None:
         result = self.session.confusion()
@@ -526,7 +524,7 @@ class FfnnApp(App[None]):
 
     # --- key actions --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _MAIN_ACTIONS and isinstance(self.screen, FilePrompt):
+        if action in self.MAIN_ACTIONS and isinstance(self.screen, FilePrompt):
             return False  # keys belong to the prompt (Esc closes it first)
         if action == "features":
             return self.session.dataset.n_features > 2
@@ -592,17 +590,17 @@ class FfnnApp(App[None]):
         await self.query_one(LayerEditor).remove_layer()
 
     def action_toggle_test(self) -> None:
-        boundary = self.query_one(DecisionBoundary)
+        boundary = self._boundary
         boundary.show_test = not boundary.show_test
         self.set_note("test points shown" if boundary.show_test else "test points hidden")
 
     def action_toggle_log(self) -> None:
-        plot = self.query_one(LossPlot)
+        plot = self._plot
         plot.log_scale = not plot.log_scale
         self.set_note("loss on a log scale" if plot.log_scale else "loss on a linear scale")
 
     def action_weights_layer(self, direction: int) -> None:
-        table = self.query_one(WeightsTable)
+        table = self._weights
         if direction > 0:
             table.next_layer()
         else:
@@ -832,7 +830,7 @@ def feature_pairs(n_features: int) -> list[tuple[int, int]]:
     """Every pair of features the boundary can show, in order: (0, 1), (0, 2), … (1, 2), …"""
     if n_features < 2:
         return [(0, 0)]
-    return [(i, j) for i in range(n_features) for j in range(i + 1, n_features)]
+    return list(itertools.combinations(range(n_features), 2))
 
 
 def _is_experiment(path: Path) -> bool:

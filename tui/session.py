@@ -370,8 +370,6 @@ class Session:
         if section == "data" and name == "csv":
             return self.use_csv(*value)
         if section == "train" and name == "optimizer":
-            if value == self.trainer.config.optimizer:
-                return ""
             self.trainer.set_optimizer(value)
             self.experiment.train.optimizer = value
             return f"optimizer {value} (live; its state starts fresh)"
@@ -379,8 +377,6 @@ class Session:
         dataset = self.dataset
         loss_auto = self.loss_auto
         if section == "data":
-            if name == "name" and value == experiment.data.name:
-                return ""
             setattr(experiment.data, name, value)
             if name == "name" and value != "csv":
                 experiment.data.path = experiment.data.target = None  # the file is left

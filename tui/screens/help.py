@@ -71,6 +71,3 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "ffnn-tui help — ↑↓ scroll · Esc closes"
             yield Static(table, id="help-keys")
             yield Static(Text("\n\n".join(NOTES)), id="help-notes")
-
-    def action_dismiss(self, result=None) -> None:
-        self.dismiss(None)

@@ -88,7 +88,6 @@ class LossPlot(PlotextPlot):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._history: Any = None
-        self._pending = False
         # What was last handed to plotext, by series name: (x, y) lists. Kept for tests.
         self.last_series: dict[str, tuple[list[float], list[float]]] = {}
         self.last_title = ""
@@ -96,11 +95,8 @@ class LossPlot(PlotextPlot):
     def update_history(self, history: Any) -> None:
         """Plot `history` (lists .epoch .train_loss .test_loss .train_metric .test_metric)."""
         self._history = history
-        if not self.is_mounted or self.size.width == 0 or self.size.height == 0:
-            self._pending = True  # drawn on mount / resize
-            return
-        self._pending = False
-        self._replot()
+        if self.is_mounted and self.size.width and self.size.height:
+            self._replot()  # otherwise drawn on mount / resize
 
     def watch_log_scale(self, _old: bool, _new: bool) -> None:
         if self.is_mounted:
@@ -113,7 +109,6 @@ class LossPlot(PlotextPlot):
     def on_resize(self) -> None:
         # The bucket count depends on the width.
         if self.size.width and self.size.height:
-            self._pending = False
             self._replot()
 
     def render(self) -> RenderResult:

@@ -104,7 +104,7 @@ class StatusBar(Widget):
     def update_status(self, *args, **kwargs) -> None:
         """Show ``format_status(*args, **kwargs)`` (fitted to the bar's width when drawn)."""
         text = format_status(*args, **kwargs)
-        # Skip the repaint when nothing visible changed (the session calls this every frame).
+        # Skip the repaint when nothing visible changed (the app redraws the status often).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
         self._content, self._args, self._kwargs = text, args, kwargs
