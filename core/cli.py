@@ -24,6 +24,7 @@ import numpy as np
 from ffnn.core import datasets, losses, optimizers
 from ffnn.core.csvdata import TASKS
 from ffnn.core.experiment import (
+    DATASET_CHOICES,
     DTYPES,
     HIDDEN_ACTIVATIONS,
     MAX_SEED,
@@ -144,6 +145,10 @@ def _activations(text: str) -> list[str]:
     return [_activation(part) for part in text.replace(" ", "").split(",") if part]
 
 
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
 def _choice(flag: str):
     """A ``type=`` function accepting exactly the values ``_CHOICES[flag]`` lists."""
     choices = _CHOICES[flag]
@@ -155,7 +160,7 @@ def _choice(flag: str):
             )
         return text
 
-    convert.__name__ = flag.lstrip("-").replace("-", "_")
+    convert.__name__ = _dest(flag)
     return convert
 
 
@@ -184,7 +189,6 @@ class Flag:
     metavar: str | None = None
 
 
-DATASET_CHOICES = (*datasets.NAMES, "csv")
 _CHOICES = {
     "--dataset": DATASET_CHOICES, "--task": TASKS,
     "--output": OUTPUT_CHOICES, "--init": INITS, "--dtype": DTYPES,
@@ -255,10 +259,6 @@ def _flag_for_error(error: ValueError) -> str | None:
         return FLAG_FOR_FIELD.get(error.field)
     name = str(error).split(":", 1)[0]  # TrainConfig.validate(): "field: message"
     return FLAG_FOR_FIELD.get(f"train.{name}")
-
-
-def _dest(flag: str) -> str:
-    return flag.lstrip("-").replace("-", "_")
 
 
 def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:

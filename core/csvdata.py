@@ -184,7 +184,7 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
             column += 1
 
     parsed = [_parse_number(value) for value in target_values]
-    numbers = None if any(value is None for value in parsed) else [float(v) for v in parsed]
+    numbers = None if any(value is None for value in parsed) else parsed
     integers = numbers if numbers is not None and all(v == int(v) for v in numbers) else None
     if task == "auto":
         if numbers is None or (integers is not None and len(set(integers)) <= MAX_CLASSES):
@@ -194,8 +194,9 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
     if task == "regression":
         if numbers is None:
             bad = next(
-                (line, value) for (line, _), value in zip(data_rows, target_values, strict=True)
-                if _parse_number(value) is None
+                (line, value)
+                for (line, _), value, number in zip(data_rows, target_values, parsed, strict=True)
+                if number is None
             )
             raise CsvError(
                 f"{path}: target column '{target}' is not numeric (line {bad[0]}: '{bad[1]}'); "

@@ -81,6 +81,9 @@ def _check_choice(key: str, label: str, value, choices) -> None:
 # --- the specs ---------------------------------------------------------------------------
 
 
+DATASET_CHOICES = (*datasets.NAMES, "csv")  # "csv": your own file (DataSpec.path)
+
+
 @dataclass
 class DataSpec:
     name: str = "spirals"          # a datasets.NAMES entry, or "csv"
@@ -94,7 +97,7 @@ class DataSpec:
     task: str = "auto"             # csv only: "auto" | "classification" | "regression"
 
     def validate(self) -> None:
-        _check_choice("data.name", "dataset", self.name, (*datasets.NAMES, "csv"))
+        _check_choice("data.name", "dataset", self.name, DATASET_CHOICES)
         _check_int("data.n_samples", "samples", self.n_samples, MIN_SAMPLES, MAX_SAMPLES)
         if not _is_number(self.noise) or not 0 <= self.noise <= MAX_NOISE:
             raise SpecError(
@@ -537,7 +540,7 @@ def restore_trainer(trainer, loaded) -> None:
                 f"{where}: the saved trainer state does not fit this trainer ({error})"
             ) from None
     history = loaded.history
-    if history is not None and hasattr(trainer.history, "COLUMNS"):
+    if history is not None:
         for key in trainer.history.COLUMNS:
             if key in history:
                 setattr(trainer.history, key, list(history[key]))

@@ -113,10 +113,6 @@ class Network:
     def is_classifier(self) -> bool:
         return self.output_activation != "identity"
 
-    @property
-    def n_parameters(self) -> int:
-        return sum(p.size for p in self.params)
-
     def __repr__(self) -> str:
         return (
             f"Network({self.layer_sizes}, {self.activations}, init={self.init!r}, "
