@@ -438,20 +438,22 @@ def _check_model_section(path, model, experiment: Experiment) -> tuple[list[int]
             _coerce("model", key, model[key], list[str])
     if len(sizes) < 2 or any(n < 1 for n in sizes) or len(activations) != len(sizes) - 1:
         raise _fail(path, "[model] layer_sizes/activations do not describe a network")
-    if sizes[1:-1] != list(experiment.net.hidden):
-        raise _fail(
-            path, f"[model] layer_sizes {sizes} disagree with [net] hidden "
-            f"{list(experiment.net.hidden)}"
-        )
-    if activations[:-1] != list(experiment.net.activations):
-        raise _fail(
-            path, f"[model] activations {activations} disagree with [net] activations "
-            f"{list(experiment.net.activations)}"
-        )
+    _check_against_net(path, "[model] ", sizes, activations, experiment.net)
     if activations[-1] not in OUTPUT_ACTIVATIONS:
         raise _fail(path, f"[model] output activation '{activations[-1]}' is not one of "
                     f"{', '.join(OUTPUT_ACTIVATIONS)}")
     return sizes, activations
+
+
+def _check_against_net(path, source: str, sizes, activations, net: NetSpec) -> None:
+    """The hidden layers ``source`` describes ([model], or the weights themselves) must be
+    the ones [net] asks for."""
+    if sizes[1:-1] != list(net.hidden):
+        raise _fail(path, f"{source}layer sizes {sizes} disagree with [net] hidden "
+                    f"{list(net.hidden)}")
+    if activations[:-1] != list(net.activations):
+        raise _fail(path, f"{source}activations {activations} disagree with [net] "
+                    f"activations {list(net.activations)}")
 
 
 def read_weights(path, sizes: list[int] | None = None):
@@ -548,12 +550,7 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
             W, b = _weights_from_arrays(source, arrays, None)
             sizes = [W[0].shape[0], *(w.shape[1] for w in W)]
             activations = _infer_activations(source, arrays, experiment, sizes)
-            if sizes[1:-1] != list(experiment.net.hidden):
-                raise _fail(source, f"layer sizes {sizes} disagree with [net] hidden "
-                            f"{list(experiment.net.hidden)} of {toml_path}")
-            if activations[:-1] != list(experiment.net.activations):
-                raise _fail(source, f"activations {activations} disagree with [net] "
-                            f"activations {list(experiment.net.activations)} of {toml_path}")
+            _check_against_net(source, "", sizes, activations, experiment.net)
         else:
             sizes, activations = model
             W, b = _weights_from_arrays(source, arrays, sizes)

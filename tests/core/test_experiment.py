@@ -429,6 +429,21 @@ def test_load_with_weights_from_another_file(saved, tmp_path):
     expect_error(path, "has 2 weight layers, the network has 3", weights=tmp_path / "wrong.npz")
 
 
+def test_load_refuses_a_network_other_than_net_describes(saved, tmp_path):
+    path, _ = saved
+    document = tomllib.loads(path.read_text())
+    document["model"]["layer_sizes"] = [2, 6, 4, 3]
+    path.write_text(tomli_w.dumps(document))
+    expect_error(path, "[model] layer sizes [2, 6, 4, 3] disagree with [net] hidden [6, 5]")
+    # No [model] (an experiment saved before training): the weights file itself is checked.
+    bare = save_experiment(tmp_path / "bare.toml", small_experiment())
+    other = build_network(NetSpec(hidden=[6, 4], activations=["tanh", "relu"]),
+                          build_data(small_experiment().data))
+    export_weights_npz(tmp_path / "other.npz", other)
+    expect_error(bare, "layer sizes [2, 6, 4, 3] disagree with [net] hidden [6, 5]",
+                 weights=tmp_path / "other.npz")
+
+
 def test_load_weights_checks_shapes_and_copies(tmp_path):
     dataset = build_data(DataSpec())
     network = build_network(NetSpec(), dataset)
