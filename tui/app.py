@@ -95,12 +95,13 @@ _WEIGHTS = Binding.Group("W layer", compact=True)
 _FILE = Binding.Group("File", compact=True)
 _FEATURES = Binding.Group("Features", compact=True)
 
-# The footer's keys by importance. When they do not all fit on one line the least important
-# are left out of it; they stay bound, and the help screen (?) and the palette list them all.
+# The footer's keys by importance (Esc first: it is how the keys come back from a form). When
+# they do not all fit on one line the least important are left out of it; they stay bound,
+# and the help screen (?) and the palette list them all.
 _FOOTER_PRIORITY = (
-    "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "help", "quit", "next_view",
-    "toggle_test", "toggle_log", "features", "add_layer", "remove_layer", "learning_rate",
-    "slower", "faster", "weights_layer", "save", "open",
+    "leave_form", "toggle_play", "step", "step_epoch", "reset", "reset_new_seed", "help", "quit",
+    "next_view", "toggle_test", "toggle_log", "features", "add_layer", "remove_layer",
+    "learning_rate", "slower", "faster", "weights_layer", "save", "open",
 )
 
 
@@ -272,9 +273,7 @@ class FfnnApp(App[None]):
         passes the new one, which ``self.size`` may not show yet), the most important first."""
         width = self.size.width if width is None else width
         available = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
-        # Esc is not counted: it shows only while a field has focus, when typing hides the rest.
-        enabled = [b for b in available if b.action != "leave_form"
-                   and self.check_action(_action_name(b), ())]
+        enabled = [b for b in available if self.check_action(_action_name(b), ())]
         groups: dict[object, list[Binding]] = {}  # a group's keys come and go together
         for binding in enabled:
             groups.setdefault(binding.group or binding.key, []).append(binding)
@@ -283,7 +282,7 @@ class FfnnApp(App[None]):
                 _FOOTER_PRIORITY.index(_action_name(b)) for b in members)):
             if _footer_width([*fitted, *group], self.get_key_display) <= width:
                 fitted.extend(group)
-        shown = {b.key for b in fitted} | {b.key for b in available if b.action == "leave_form"}
+        shown = {b.key for b in fitted}
         footer_keys = {b.key for b in available}
         table = self._bindings.key_to_bindings
         changed = False
@@ -294,6 +293,13 @@ class FfnnApp(App[None]):
             table[key] = refitted
         if changed:
             self.refresh_bindings()
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self._fit_footer()  # Esc (leave the form) joins the footer: make room for it
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        if self.screen_stack:  # not while the app shuts down (widgets blur on the way out)
+            self._fit_footer()
 
     def _views(self) -> list[str]:
         """The views the tabs offer now (no settings tab unless narrow, no confusion matrix

@@ -359,10 +359,8 @@ async def test_the_footer_refits_when_the_terminal_grows_again():
     app = make_app()
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.resize_terminal(100, 30)
-        await pilot.pause()
-        await pilot.pause()
-        shown = {key.key for key in app.query("FooterKey")}
-        assert {"space", "r", "t", "l", "question_mark", "q"} <= shown
+        await footer_keys_once(
+            pilot, lambda keys: {"space", "r", "t", "l", "question_mark", "q"} <= keys)
 
 
 async def test_leaving_a_field_sends_its_value_at_once(monkeypatch):
@@ -377,3 +375,25 @@ async def test_leaving_a_field_sends_its_value_at_once(monkeypatch):
         await pilot.press("escape")
         await pilot.pause()
         assert app.session.network.layer_sizes == [2, 5, 8, 3]
+
+
+async def test_the_footer_makes_room_for_esc_while_a_field_has_focus():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#regenerate").focus()
+        keys = await footer_keys_once(pilot, lambda keys: "escape" in keys)
+        assert max(key.region.right for key in keys[:-1]) <= keys[-1].region.x  # palette key
+        await pilot.press("escape")
+        await footer_keys_once(pilot, lambda keys: {"t", "l"} <= keys)
+
+
+async def footer_keys_once(pilot, condition, frames: int = 20):
+    """The footer's keys once ``condition(key names)`` holds (the footer recomposes a frame
+    or two after the bindings change); fails if it never does."""
+    for _ in range(frames):
+        await pilot.pause()
+        keys = list(pilot.app.query("FooterKey"))
+        if condition({key.key for key in keys}):
+            await pilot.pause()  # laid out
+            return list(pilot.app.query("FooterKey"))
+    raise AssertionError(f"footer never showed it: {[key.key for key in keys]}")
