@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from ffnn.core.experiment import DataSpec, Experiment, NetSpec
 from ffnn.core.trainer import TrainConfig
@@ -176,7 +176,11 @@ async def test_dataset_change_and_regression_defaults():
         assert app.query_one("#classes-field").disabled
         loss = app.query_one("#loss", Select)
         assert loss.value == "auto"
-        assert "mse" in str(loss.selection_label if hasattr(loss, "selection_label") else "mse")
+        assert app.session.trainer.config.loss == "mse"
+        shown = loss.query_one("SelectCurrent #label", Static).content
+        assert str(shown) == "auto (mse)"  # the form says which loss "auto" is
+        output = app.query_one("#output", Select).query_one("SelectCurrent #label", Static)
+        assert str(output.content) == "auto (identity)"
 
 
 async def test_refused_loss_shows_why_and_keeps_the_model():

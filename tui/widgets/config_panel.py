@@ -233,11 +233,16 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             field.cursor_position = len(path)
 
     def _set_select(self, id: str, options, value) -> None:
+        """Give a Select new options and value (callers hold back Select.Changed)."""
         select = self.query_one(f"#{id}", Select)
         if options is not None:
             select.set_options(options)
         if select.value != value:
             select.value = value
+        elif options is not None:
+            # Same value, new label ("auto (cross_entropy)" -> "auto (mse)"): Select redraws
+            # its label only when the value changes, so run its watcher once more.
+            select.mutate_reactive(Select.value)
 
     def _sync_quick_lr(self, learning_rate: float) -> None:
         quick = self.query_one("#quick-lr", Select)
