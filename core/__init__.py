@@ -1,58 +1,30 @@
 """ffnn.core — a feedforward neural network from scratch in NumPy, and its trainer.
 
-Pure NumPy: nothing here imports a UI library (a test checks it).
+Pure NumPy: nothing here imports a UI library (a test checks it). Reading order for a
+newcomer: activations, losses, network, optimizers, trainer (the library); fields, specs,
+data, assemble (an experiment made real); serialisation, files, storage, exports (on disk).
 """
 
-from . import datasets, experiment, gradcheck, metrics, storage
-from .experiment import (
-    Dataset,
-    DataSpec,
-    Experiment,
-    ExperimentError,
-    NetSpec,
-    SpecError,
-    build_data,
-    build_network,
-    build_trainer,
-)
-from .network import Network
-from .storage import (
-    LoadedExperiment,
+from . import datasets, gradcheck, metrics
+from .assemble import Run, assemble, build_network, build_trainer
+from .data import Dataset, build_data
+from .exports import (
     export_dataset_csv,
     export_history_csv,
     export_weights_json,
     export_weights_npz,
-    load_experiment,
-    save_experiment,
 )
-from .trainer import History, Step, TrainConfig, Trainer, TrainingDiverged
+from .fields import SpecError
+from .files import ExperimentError
+from .network import Network
+from .specs import SETTINGS, DataSpec, Experiment, NetSpec, TrainConfig
+from .storage import LoadedExperiment, load_experiment, save_experiment
+from .trainer import History, Step, Trainer, TrainingDiverged
 
 __all__ = [
-    "DataSpec",
-    "Dataset",
-    "Experiment",
-    "ExperimentError",
-    "LoadedExperiment",
-    "NetSpec",
-    "SpecError",
-    "build_data",
-    "build_network",
-    "build_trainer",
-    "experiment",
-    "export_dataset_csv",
-    "export_history_csv",
-    "export_weights_json",
-    "export_weights_npz",
-    "load_experiment",
-    "save_experiment",
-    "storage",
-    "History",
-    "Network",
-    "Step",
-    "TrainConfig",
-    "Trainer",
-    "TrainingDiverged",
-    "datasets",
-    "gradcheck",
-    "metrics",
+    "SETTINGS", "DataSpec", "Dataset", "Experiment", "ExperimentError", "History",
+    "LoadedExperiment", "NetSpec", "Network", "Run", "SpecError", "Step", "TrainConfig",
+    "Trainer", "TrainingDiverged", "assemble", "build_data", "build_network", "build_trainer",
+    "datasets", "export_dataset_csv", "export_history_csv", "export_weights_json",
+    "export_weights_npz", "gradcheck", "load_experiment", "metrics", "save_experiment",
 ]

@@ -155,3 +155,8 @@ def make_head(loss: str, output_activation: str):
     if loss == "bce":
         return sigmoid_bce
     return make_mse_head(output_activation)
+
+
+#: The loss each output activation pairs with (what loss = "auto" means): its output delta
+#: is then simply (P - Y) / n.
+DEFAULT_LOSS = {"softmax": "cross_entropy", "sigmoid": "bce", "identity": "mse"}

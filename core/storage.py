@@ -1,4 +1,4 @@
-"""Experiments on disk: save and load, plus the one-file exports.
+"""Experiments on disk: save and load.
 
 A saved experiment is up to three files side by side: ``name.toml`` (the specs, human-editable,
 with a ``[model]`` table naming the network's layer sizes and activations when weights were
@@ -6,19 +6,16 @@ saved), ``name.npz`` (weights, trainer/optimizer state, CSV standardisation) and
 ``name.history.csv`` (per-epoch losses and metrics). A CSV's path is stored relative to the
 TOML file and read back relative to it.
 
-Every write is atomic (temp file in the same directory + ``os.replace``), and a save writes
-all its files or none. Every read problem is an ``ExperimentError`` with one line naming the
-file and the problem, and leaves everything the caller holds untouched. ``.npz`` files are
-always read with ``allow_pickle=False``: a model file must never be able to run code.
+A save writes all its files or none (``files.write_atomically``). Every read problem is an
+``ExperimentError`` with one line naming the file and the problem, and leaves everything the
+caller holds untouched. ``.npz`` files are always read with ``allow_pickle=False``: a model
+file must never be able to run code.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import os
-import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -27,20 +24,26 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-from ffnn.core.experiment import (
-    OUTPUT_ACTIVATIONS,
-    Dataset,
-    Experiment,
+from ffnn.core.data import Dataset
+from ffnn.core.fields import SpecError, is_int
+from ffnn.core.files import (
     ExperimentError,
-    NetSpec,
-    _coerce,
-    _is_int,
-    _is_number,
-    resolve_output_activation,
+    file_problem,
+    relative_to,
+    tidy_path,
+    write_atomically,
 )
-from ffnn.core.files import file_problem
 from ffnn.core.network import Network
-from ffnn.core.trainer import History
+from ffnn.core.serialisation import (
+    coerce,
+    experiment_from_dict,
+    experiment_to_dict,
+    history_csv_bytes,
+    pack_state,
+    read_history_csv,
+    unpack_state,
+)
+from ffnn.core.specs import OUTPUT_ACTIVATIONS, Experiment, NetSpec, output_activation
 
 FORMAT_VERSION = 1
 
@@ -49,58 +52,7 @@ def _fail(path, problem: str) -> ExperimentError:
     return ExperimentError(f"{path}: {problem}")
 
 
-# --- atomic writes -----------------------------------------------------------------------
-
-
-def _file_mode(path: Path) -> int:
-    """The existing file's permissions, or what a plain open() would give (0666 - umask)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _write_atomically(files: dict[Path, bytes]) -> None:
-    """Write every file or none: all contents go to temp files in the target directories
-    first, then each is moved into place with os.replace. Failure -> ExperimentError; temp
-    files are removed and existing files keep their old bytes."""
-    staged: list[tuple[str, Path]] = []
-    current = None
-    try:
-        for path, content in files.items():
-            current = path
-            fd, tmp = tempfile.mkstemp(
-                dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                suffix=".tmp",
-            )
-            staged.append((tmp, path))
-            os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; keep the usual permissions
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for tmp, path in staged:
-            current = path
-            os.replace(tmp, path)
-    except OSError as error:
-        reason = error.strerror or str(error) or type(error).__name__
-        if isinstance(error, FileNotFoundError) and current is not None and not (
-            current.parent.exists()
-        ):
-            reason = "directory does not exist"
-        raise _fail(current, f"cannot write ({reason})") from None
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     for key, array in arrays.items():
         if array.dtype.hasobject:
             raise ExperimentError(f"refusing to save object array '{key}' (it would be pickled)")
@@ -108,110 +60,6 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     np.savez(buffer, **arrays)
     return buffer.getvalue()
 
-
-def _write_bytes(path, content: bytes) -> None:
-    _write_atomically({Path(path): content})
-
-
-# --- trainer state <-> npz arrays ---------------------------------------------------------
-# The state dict may nest dicts/lists; arrays and NumPy scalars go into the npz as
-# "trainer.<n>", the structure (with Python ints/floats/strings inline) as a JSON string.
-
-
-def _pack_state(obj, arrays: dict[str, np.ndarray]):
-    if isinstance(obj, np.ndarray | np.generic):
-        key = f"trainer.{len(arrays)}"
-        arrays[key] = np.array(obj)
-        return {"$array" if isinstance(obj, np.ndarray) else "$scalar": key}
-    if isinstance(obj, dict):
-        if not all(isinstance(k, str) for k in obj):
-            raise ExperimentError("trainer state has a non-string key; cannot save it")
-        return {"$dict": {k: _pack_state(v, arrays) for k, v in obj.items()}}
-    if isinstance(obj, list | tuple):
-        return {"$list" if isinstance(obj, list) else "$tuple":
-                [_pack_state(v, arrays) for v in obj]}
-    if obj is None or isinstance(obj, bool | int | float | str):
-        return obj
-    raise ExperimentError(f"trainer state holds a {type(obj).__name__}; cannot save it")
-
-
-def _unpack_state(node, arrays: dict[str, np.ndarray]):
-    if isinstance(node, dict):
-        ((kind, value),) = node.items()
-        if kind == "$array":
-            return arrays[value]
-        if kind == "$scalar":
-            return arrays[value][()]
-        if kind == "$dict":
-            return {k: _unpack_state(v, arrays) for k, v in value.items()}
-        if kind == "$list":
-            return [_unpack_state(v, arrays) for v in value]
-        if kind == "$tuple":
-            return tuple(_unpack_state(v, arrays) for v in value)
-        raise ValueError(f"unknown node {kind}")
-    return node
-
-
-# --- history -----------------------------------------------------------------------------
-
-HISTORY_KEYS = History.COLUMNS  # epoch, train/test loss and metric, learning_rate
-
-
-def _history_dict(history) -> dict:
-    if history is None:
-        return {}
-    data = history.as_dict() if hasattr(history, "as_dict") else dict(history)
-    if "metric_name" not in data and hasattr(history, "metric_name"):
-        data["metric_name"] = history.metric_name
-    return data
-
-
-def _history_csv_bytes(history) -> bytes:
-    data = _history_dict(history)
-    metric = data.get("metric_name") or "metric"
-    columns = [key for key in HISTORY_KEYS if key in data]
-    header = [key.replace("_metric", f"_{metric}") for key in columns]
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    for row in zip(*(data[key] for key in columns), strict=True):
-        writer.writerow([repr(float(v)) if _is_number(v) and not _is_int(v) else v for v in row])
-    return text.getvalue().encode()
-
-
-def _read_history_csv(path: Path) -> dict:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise _fail(path, f"not a readable history CSV ({error})") from None
-    if not rows:
-        raise _fail(path, "the history file is empty")
-    header, body = rows[0], rows[1:]
-    data: dict = {"metric_name": None}
-    keys = []
-    for name in header:
-        if name.startswith(("train_", "test_")) and name not in HISTORY_KEYS:
-            prefix, metric = name.split("_", 1)
-            if metric != "loss":
-                data["metric_name"] = metric
-                name = f"{prefix}_metric"
-        if name not in HISTORY_KEYS:
-            raise _fail(path, f"unknown history column '{name}'")
-        keys.append(name)
-    for key in keys:
-        data[key] = []
-    for line, row in enumerate(body, start=2):
-        if len(row) != len(keys):
-            raise _fail(path, f"line {line} has {len(row)} fields, expected {len(keys)}")
-        for key, cell in zip(keys, row, strict=True):
-            try:
-                data[key].append(int(cell) if key == "epoch" else float(cell))
-            except ValueError:
-                raise _fail(
-                    path, f"line {line}, column '{key}': '{cell}' is not a number"
-                ) from None
-    return data
 
 
 # --- save --------------------------------------------------------------------------------
@@ -225,7 +73,7 @@ def sibling_paths(path) -> tuple[Path, Path, Path]:
             base.with_name(base.name + ".history.csv"))
 
 
-def _weights_arrays(network: Network) -> dict[str, np.ndarray]:
+def weights_arrays(network: Network) -> dict[str, np.ndarray]:
     arrays = {}
     for i, (W, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         arrays[f"W{i}"] = np.array(W)
@@ -253,23 +101,6 @@ HEADER_COMMENT = (
 )
 
 
-def tidy_path(path: str | Path) -> str:
-    """``path`` without detours ("a/../b" is "b"), relative to the working directory when
-    inside it: how a user would type it."""
-    absolute = Path(path).expanduser().resolve()
-    try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
-
-
-def _relative_to(path: str, directory: Path) -> str:
-    try:
-        return Path(os.path.relpath(Path(path).resolve(), directory.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        return str(Path(path).resolve())
-
-
 def save_experiment(path, experiment: Experiment, trainer=None, dataset: Dataset | None = None,
                     *, network: Network | None = None) -> Path:
     """Write ``path`` (.toml) and, when there is a network (``trainer.network`` or
@@ -279,17 +110,17 @@ def save_experiment(path, experiment: Experiment, trainer=None, dataset: Dataset
     toml_path, npz_path, history_path = sibling_paths(path)
     if network is None and trainer is not None:
         network = trainer.network
-    document: dict = {"format": FORMAT_VERSION, **experiment.to_dict()}
+    document: dict = {"format": FORMAT_VERSION, **experiment_to_dict(experiment)}
     if experiment.data.path:
         # A CSV path is stored relative to the TOML, so a folder of both can move as one.
-        document["data"]["path"] = _relative_to(experiment.data.path, toml_path.parent)
+        document["data"]["path"] = relative_to(experiment.data.path, toml_path.parent)
     files: dict[Path, bytes] = {}
     if network is not None:
         model: dict = {
             "layer_sizes": [int(n) for n in network.layer_sizes],
             "activations": list(network.activations),
         }
-        arrays = _weights_arrays(network)
+        arrays = weights_arrays(network)
         arrays.update(_dataset_arrays(dataset))
         if dataset is not None:
             model["feature_names"] = list(dataset.feature_names)
@@ -297,17 +128,17 @@ def save_experiment(path, experiment: Experiment, trainer=None, dataset: Dataset
                 model["class_names"] = list(dataset.class_names)
         if trainer is not None:
             state: dict[str, np.ndarray] = {}
-            structure = _pack_state(trainer.state_dict(), state)
+            structure = pack_state(trainer.state_dict(), state)
             arrays.update(state)
             arrays["trainer_state"] = np.array(json.dumps(structure))
             model["epochs_trained"] = int(trainer.epoch)
             model["steps_trained"] = int(trainer.step_count)
-            files[history_path] = _history_csv_bytes(trainer.history)
+            files[history_path] = history_csv_bytes(trainer.history)
         document["model"] = model
-        files[npz_path] = _npz_bytes(arrays)
+        files[npz_path] = npz_bytes(arrays)
     header = HEADER_COMMENT.format(name=toml_path.name, stem=toml_path.stem)
     files = {toml_path: (header + "\n" + tomli_w.dumps(document)).encode(), **files}
-    _write_atomically(files)
+    write_atomically(files)
     return toml_path
 
 
@@ -431,11 +262,11 @@ def _check_model_section(path, model, experiment: Experiment) -> tuple[list[int]
     for key in ("layer_sizes", "activations"):
         if key not in model:
             raise _fail(path, f"[model] is missing '{key}'")
-    sizes = _coerce("model", "layer_sizes", model["layer_sizes"], list[int])
-    activations = _coerce("model", "activations", model["activations"], list[str])
+    sizes = coerce("model", "layer_sizes", model["layer_sizes"], "sizes")
+    activations = coerce("model", "activations", model["activations"], "names")
     for key in ("feature_names", "class_names"):
         if key in model:
-            _coerce("model", key, model[key], list[str])
+            coerce("model", key, model[key], "names")
     if len(sizes) < 2 or any(n < 1 for n in sizes) or len(activations) != len(sizes) - 1:
         raise _fail(path, "[model] layer_sizes/activations do not describe a network")
     _check_against_net(path, "[model] ", sizes, activations, experiment.net)
@@ -489,7 +320,7 @@ def _infer_activations(path, arrays, experiment: Experiment, sizes: list[int]) -
     elif sizes[-1] == 1:
         output = "sigmoid"
     else:
-        output = resolve_output_activation(experiment.net.output, "classification")
+        output = output_activation(experiment.net.output, "classification")
     return [*experiment.net.activations, output]
 
 
@@ -506,6 +337,19 @@ def _meta_from_arrays(path, arrays) -> dict:
             raise _fail(path, "standardisation arrays data_mean/data_std do not match")
         meta["mean"], meta["std"] = mean, std
     return meta
+
+
+def _read_history(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise _fail(path, file_problem(error, "a history CSV")) from None
+    except UnicodeDecodeError:
+        raise _fail(path, "not a UTF-8 text file") from None
+    try:
+        return read_history_csv(text, str(path))
+    except ValueError as error:
+        raise ExperimentError(str(error)) from None
 
 
 def load_experiment(path, weights=None) -> LoadedExperiment:
@@ -525,12 +369,12 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
             raise _fail(toml_path,
                         f"unknown key '{key}' at top level (allowed: {', '.join(allowed)})")
     version = document.get("format", FORMAT_VERSION)
-    if not _is_int(version) or version > FORMAT_VERSION:
+    if not is_int(version) or version > FORMAT_VERSION:
         raise _fail(toml_path, f"format {version!r} is not supported (this version reads "
                     f"format {FORMAT_VERSION})")
     specs = {key: document[key] for key in ("data", "net", "train") if key in document}
     try:
-        experiment = Experiment.from_dict(specs)
+        experiment = experiment_from_dict(specs)
         if experiment.data.path:  # stored relative to the TOML's folder
             experiment.data.path = tidy_path(toml_path.parent / experiment.data.path)
         experiment.validate()
@@ -538,6 +382,10 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
                  if "model" in document else None)
     except ExperimentError:
         raise
+    except SpecError as error:  # in a file, name the key as it is written there
+        section, _, name = error.field.partition(".")
+        reason = str(error).partition(": ")[2] or str(error)
+        raise _fail(toml_path, f"{name} in [{section}]: {reason}") from None
     except ValueError as error:
         raise _fail(toml_path, str(error)) from None
 
@@ -560,73 +408,13 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
             if "trainer_state" in arrays:
                 try:
                     structure = json.loads(str(arrays["trainer_state"][()]))
-                    trainer_state = _unpack_state(structure, arrays)
+                    trainer_state = unpack_state(structure, arrays)
                 except (ValueError, KeyError, TypeError, AttributeError):
                     raise _fail(source, "trainer state is corrupt") from None
             if history_path.exists():
-                try:
-                    history = _read_history_csv(history_path)
-                except OSError as error:
-                    raise _fail(history_path, file_problem(error, "a history CSV")) from None
+                history = _read_history(history_path)
     return LoadedExperiment(experiment, network, trainer_state, history, meta, toml_path)
 
 
-# --- exports -----------------------------------------------------------------------------
-
-
-def write_text(path, text: str) -> None:
-    """Write a text file atomically (the app's SVG screenshots); ExperimentError on failure."""
-    _write_bytes(path, text.encode("utf-8"))
-
-
-def export_weights_json(path, network: Network) -> None:
-    """Shapes, activations and values of every layer as JSON."""
-    document = {
-        "layer_sizes": [int(n) for n in network.layer_sizes],
-        "activations": list(network.activations),
-        "layers": [
-            {
-                "index": i,
-                "activation": network.activations[i],
-                "shape": list(W.shape),
-                "weights": np.asarray(W, dtype=np.float64).tolist(),
-                "biases": np.asarray(b, dtype=np.float64).tolist(),
-            }
-            for i, (W, b) in enumerate(zip(network.weights, network.biases, strict=True))
-        ],
-    }
-    _write_bytes(path, (json.dumps(document, indent=1) + "\n").encode())
-
-
-def export_weights_npz(path, network: Network) -> None:
-    """Weights only: W0, b0, ... plus layer_sizes and activations (loadable with --weights)."""
-    _write_bytes(path, _npz_bytes(_weights_arrays(network)))
-
-
-def export_dataset_csv(path, dataset: Dataset) -> None:
-    """Train and test samples in the data's own units, with a ``split`` column; class
-    targets are written by name, so the file loads back with ``--target``."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    target = dataset.target_name
-    while target in dataset.feature_names or target == "split":
-        target += "_"
-    writer.writerow([*dataset.feature_names, target, "split"])
-    for split, X, y in (("train", dataset.X_train, dataset.y_train),
-                        ("test", dataset.X_test, dataset.y_test)):
-        for row, label in zip(dataset.raw(X), y, strict=True):
-            value = dataset.class_names[int(label)] if dataset.class_names else repr(float(label))
-            writer.writerow([*(repr(float(v)) for v in row), value, split])
-    _write_bytes(path, text.getvalue().encode())
-
-
-def export_history_csv(path, history) -> None:
-    """Per-epoch losses and metrics (History or dict of lists) as CSV."""
-    _write_bytes(path, _history_csv_bytes(history))
-
-
-__all__ = [
-    "LoadedExperiment", "sibling_paths", "save_experiment", "load_experiment", "read_weights",
-    "load_weights", "export_weights_json", "export_weights_npz", "export_dataset_csv",
-    "export_history_csv", "write_text", "tidy_path",
-]
+__all__ = ["ExperimentError", "LoadedExperiment", "sibling_paths", "save_experiment",
+           "load_experiment", "read_weights", "load_weights", "tidy_path"]

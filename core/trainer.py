@@ -8,73 +8,13 @@ advances it a few steps per frame. Everything a consumer may change between two 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import losses, optimizers
 from .network import Network
-
-LR_SCHEDULES = ("constant", "step", "exponential")
-MONITORS = ("test", "train")
-MAX_LEARNING_RATE = 10.0
-
-
-@dataclass
-class TrainConfig:
-    loss: str = "cross_entropy"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.1
-    batch_size: int = 32
-    epochs: int | None = 100
-    l2: float = 0.0
-    l1: float = 0.0
-    seed: int = 0
-    lr_schedule: str = "constant"  # "constant" | "step" | "exponential"
-    lr_decay: float = 0.5  # step: ×decay every lr_step_epochs; exponential: ×decay per epoch
-    lr_step_epochs: int = 10
-    early_stopping_patience: int | None = None
-    early_stopping_monitor: str = "test"  # falls back to "train" without a test set
-
-    def validate(self) -> TrainConfig:
-        """Raise ValueError with a one-line message naming the bad field; else return self."""
-        if self.loss not in losses.LOSSES:
-            raise ValueError(f"loss: choose from {', '.join(losses.LOSSES)}")
-        if self.optimizer not in optimizers.OPTIMIZERS:
-            raise ValueError(f"optimizer: choose from {', '.join(optimizers.OPTIMIZERS)}")
-        _check_number("learning_rate", self.learning_rate, low=0.0, high=MAX_LEARNING_RATE,
-                      low_open=True)
-        _check_int("batch_size", self.batch_size, low=1)
-        if self.epochs is not None:
-            _check_int("epochs", self.epochs, low=1)
-        _check_number("l2", self.l2, low=0.0, high=10.0)
-        _check_number("l1", self.l1, low=0.0, high=10.0)
-        _check_int("seed", self.seed, low=0)
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule: choose from {', '.join(LR_SCHEDULES)}")
-        _check_number("lr_decay", self.lr_decay, low=0.0, high=1.0, low_open=True)
-        _check_int("lr_step_epochs", self.lr_step_epochs, low=1)
-        if self.early_stopping_patience is not None:
-            _check_int("early_stopping_patience", self.early_stopping_patience, low=1)
-        if self.early_stopping_monitor not in MONITORS:
-            raise ValueError(f"early_stopping_monitor: choose from {', '.join(MONITORS)}")
-        return self
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def _check_number(name, value, low, high, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name}: must be a number, got {value!r}")
-    if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
-        bound = ">" if low_open else "≥"
-        raise ValueError(f"{name}: must be a finite number {bound} {low:g} and ≤ {high:g}")
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name}: must be a whole number ≥ {low}, got {value!r}")
+from .specs import TrainConfig
 
 
 @dataclass(slots=True)
@@ -137,6 +77,8 @@ class Trainer:
                  X_test=None, y_test=None):
         self.network = network
         self.config = (config or TrainConfig()).validate()
+        if self.config.loss == "auto":  # the loss that pairs with the output: delta = P - Y
+            self.config.loss = losses.DEFAULT_LOSS[network.output_activation]
         losses.check_pair(self.config.loss, network.output_activation)
         self.task = "classification" if network.is_classifier else "regression"
         self.X = network.augment(X)

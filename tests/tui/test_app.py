@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from textual.widgets import Input, Select, Static
 
-from ffnn.core.experiment import DataSpec, Experiment, NetSpec
-from ffnn.core.trainer import TrainConfig
+from ffnn.core import DataSpec, Experiment, NetSpec
+from ffnn.core import TrainConfig
 from ffnn.tui.app import FfnnApp
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.widgets import number_field
@@ -90,7 +90,7 @@ async def test_typing_never_fires_key_actions():
         assert app.session.experiment.net.seed == 0
         assert app.session.network.layer_sizes == [2, 8, 8, 3]
         assert app.is_running
-        assert "not a whole number" in app.query_one("#seed-field", NumberField).error
+        assert "not a whole number" in app.query_one("#net-seed-field", NumberField).error
 
 
 @pytest.mark.parametrize("text", ["abc", "-1", "0", "1e999"])
@@ -98,9 +98,9 @@ async def test_invalid_learning_rates_are_refused_with_a_reason(text):
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await type_into(pilot, "learning-rate", text)
-        field = app.query_one("#learning-rate-field", NumberField)
+        field = app.query_one("#train-learning-rate-field", NumberField)
         assert field.error.endswith("still 0.1"), f"no message for {text!r}: {field.error!r}"
-        assert app.query_one("#learning-rate-error").display
+        assert app.query_one("#train-learning-rate-error").display
         assert app.session.trainer.config.learning_rate == 0.1
         # Fixing the value clears the message and applies it.
         await type_into(pilot, "learning-rate", "0.3")
@@ -169,27 +169,27 @@ async def test_changing_an_activation_rebuilds():
 async def test_dataset_change_and_regression_defaults():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        app.query_one("#dataset", Select).value = "gauss"
+        app.query_one("#data-name", Select).value = "gauss"
         await pilot.pause()
         assert app.session.dataset.task == "regression"
         assert app.session.network.activations[-1] == "identity"
-        assert app.query_one("#classes-field").disabled
-        loss = app.query_one("#loss", Select)
+        assert app.query_one("#data-classes-field").disabled
+        loss = app.query_one("#train-loss", Select)
         assert loss.value == "auto"
         assert app.session.trainer.config.loss == "mse"
         shown = loss.query_one("SelectCurrent #label", Static).content
         assert str(shown) == "auto (mse)"  # the form says which loss "auto" is
-        output = app.query_one("#output", Select).query_one("SelectCurrent #label", Static)
+        output = app.query_one("#net-output", Select).query_one("SelectCurrent #label", Static)
         assert str(output.content) == "auto (identity)"
 
 
 async def test_refused_loss_shows_why_and_keeps_the_model():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        app.query_one("#loss", Select).value = "bce"
+        app.query_one("#train-loss", Select).value = "bce"
         await pilot.pause()
         assert app.session.trainer.config.loss == "cross_entropy"
-        assert "sigmoid" in str(app.query_one("#loss-error").content)
+        assert "sigmoid" in str(app.query_one("#train-loss-error").content)
 
 
 async def test_reset_restores_initial_weights_of_the_same_seed():
@@ -205,7 +205,7 @@ async def test_reset_restores_initial_weights_of_the_same_seed():
         await pilot.press("R")
         seed = app.session.experiment.net.seed
         assert seed != 0
-        assert app.query_one("#seed", Input).value == str(seed)
+        assert app.query_one("#net-seed", Input).value == str(seed)
 
 
 async def test_speed_keys_and_learning_rate_keys():
@@ -219,7 +219,7 @@ async def test_speed_keys_and_learning_rate_keys():
         await pilot.press("greater_than_sign")
         await pilot.pause()
         assert app.session.trainer.config.learning_rate == 0.3
-        assert app.query_one("#learning-rate", Input).value == "0.3"
+        assert app.query_one("#train-learning-rate", Input).value == "0.3"
         await pilot.press("less_than_sign", "less_than_sign")
         await pilot.pause()
         assert app.session.trainer.config.learning_rate == 0.03
@@ -295,7 +295,7 @@ async def test_resize_to_small_sizes_does_not_crash():
 async def test_escape_gives_the_keys_back():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        app.query_one("#samples", Input).focus()
+        app.query_one("#data-n-samples", Input).focus()
         await pilot.pause()
         await pilot.press("space", "n")
         assert not app.session.running and app.session.trainer.step_count == 0
@@ -351,8 +351,8 @@ async def test_install_session_replaces_forms_and_views():
         other.net = NetSpec(hidden=[4], activations=["relu"], seed=5)
         await app.install_session(Session(other))
         await pilot.pause()
-        assert app.query_one("#learning-rate", Input).value == "0.03"
-        assert app.query_one("#seed", Input).value == "5"
+        assert app.query_one("#train-learning-rate", Input).value == "0.03"
+        assert app.query_one("#net-seed", Input).value == "5"
         assert app.query_one("#layer-0-activation", Select).value == "relu"
         assert len(app.query("LayerRow")) == 1
         await pilot.press("n")

@@ -115,7 +115,7 @@ async def test_ctrl_o_restores_the_run_in_a_fresh_app(tmp_path):
         for mine, theirs in zip(params(second), saved, strict=True):
             np.testing.assert_array_equal(mine, theirs)
         assert session.experiment.data.seed == 0  # the form follows the opened run
-        assert second.query_one("#seed", Input).value == "0"
+        assert second.query_one("#net-seed", Input).value == "0"
         # The loss plot shows the restored history.
         assert second._plot._history is session.trainer.history
         # Playing on continues the same run, bit for bit.
@@ -277,39 +277,39 @@ async def test_csv_from_the_command_line_shows_in_the_form():
     app = flowers_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert app.query_one("#dataset", Select).value == "csv"
-        assert app.query_one("#data-file", Input).value == str(FLOWERS)
-        target = app.query_one("#target", Select)
+        assert app.query_one("#data-name", Select).value == "csv"
+        assert app.query_one("#data-path", Input).value == str(FLOWERS)
+        target = app.query_one("#data-target", Select)
         assert target.value == "species"
         assert app.session.network.layer_sizes[0] == 4
-        assert app.query_one("#samples-field").disabled
+        assert app.query_one("#data-n-samples-field").disabled
 
 
 async def test_csv_typed_in_the_form_replaces_the_data():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        field = app.query_one("#data-file", Input)
+        field = app.query_one("#data-path", Input)
         field.focus()
         field.value = str(ASSETS / "nope.csv")
         await pilot.press("enter")
         await pilot.pause()
-        error = str(app.query_one("#data-file-error").content)
-        assert "file not found" in error and app.query_one("#data-file-error").display
+        error = str(app.query_one("#data-path-error").content)
+        assert "file not found" in error and app.query_one("#data-path-error").display
         assert app.session.experiment.data.name == "spirals"
-        assert app.query_one("#dataset", Select).value == "spirals"
+        assert app.query_one("#data-name", Select).value == "spirals"
 
         field.value = str(EXAMS)
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.experiment.data.name == "csv"
         assert app.session.dataset.feature_names == ["exam1", "exam2"]
-        assert app.query_one("#dataset", Select).value == "csv"
-        assert app.query_one("#target", Select).value == "admitted"  # the last column
-        assert not app.query_one("#data-file-error").display
+        assert app.query_one("#data-name", Select).value == "csv"
+        assert app.query_one("#data-target", Select).value == "admitted"  # the last column
+        assert not app.query_one("#data-path-error").display
         assert app._confusion.counts is not None
 
         # Another target: a numeric column with many values is a regression.
-        app.query_one("#target", Select).value = "exam1"
+        app.query_one("#data-target", Select).value = "exam1"
         await pilot.pause()
         assert app.session.dataset.task == "regression"
         assert app.session.dataset.feature_names == ["exam2", "admitted"]
@@ -317,11 +317,11 @@ async def test_csv_typed_in_the_form_replaces_the_data():
         assert app.query_one("#main").has_class("-regression")
 
         # Back to a built-in dataset, and to the file again from the dataset choice.
-        app.query_one("#dataset", Select).value = "moons"
+        app.query_one("#data-name", Select).value = "moons"
         await pilot.pause()
         assert app.session.experiment.data.name == "moons"
         assert app.session.experiment.data.path is None
-        app.query_one("#dataset", Select).value = "csv"
+        app.query_one("#data-name", Select).value = "csv"
         await pilot.pause()
         assert app.session.experiment.data.path == str(EXAMS)
         assert app.session.experiment.data.target == "exam1"
@@ -330,12 +330,12 @@ async def test_csv_typed_in_the_form_replaces_the_data():
 async def test_picking_csv_without_a_file_asks_for_one():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        app.query_one("#dataset", Select).value = "csv"
+        app.query_one("#data-name", Select).value = "csv"
         await pilot.pause()
         assert app.session.experiment.data.name == "spirals"
-        assert app.query_one("#dataset", Select).value == "spirals"
-        assert "data file" in str(app.query_one("#data-file-error").content)
-        assert app.focused is app.query_one("#data-file", Input)
+        assert app.query_one("#data-name", Select).value == "spirals"
+        assert "data file" in str(app.query_one("#data-path-error").content)
+        assert app.focused is app.query_one("#data-path", Input)
 
 
 async def test_boundary_axes_read_in_the_files_own_units():
@@ -380,7 +380,7 @@ async def test_four_features_show_a_pair_and_f_cycles_it():
         await pilot.press("plus")
         await pilot.pause()
         assert boundary.features == (2, 3)
-        app.query_one("#dataset", Select).value = "moons"
+        app.query_one("#data-name", Select).value = "moons"
         await pilot.pause()
         assert boundary.features == (0, 1)
         assert not app.check_action("features", (1,))
@@ -412,12 +412,12 @@ async def test_a_csv_shows_its_own_sample_and_class_counts():
     app = flowers_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert app.query_one("#samples", Input).value == "150"
-        assert app.query_one("#classes", Input).value == "3"
-        app.query_one("#dataset", Select).value = "spirals"
+        assert app.query_one("#data-n-samples", Input).value == "150"
+        assert app.query_one("#data-classes", Input).value == "3"
+        app.query_one("#data-name", Select).value = "spirals"
         await pilot.pause(0.3)
         assert app.session.dataset.n_features == 2
-        assert app.query_one("#samples", Input).value == str(app.session.experiment.data.n_samples)
+        assert app.query_one("#data-n-samples", Input).value == str(app.session.experiment.data.n_samples)
 
 
 # --- confusion matrix ---------------------------------------------------------------------

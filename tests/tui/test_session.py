@@ -1,4 +1,4 @@
-"""Session: the app's engine without Textual."""
+"""Session: the app's engine without Textual; notes: how its results are worded."""
 
 from __future__ import annotations
 
@@ -7,18 +7,27 @@ import math
 import numpy as np
 import pytest
 
-from ffnn.core.experiment import DataSpec, Experiment, NetSpec
-from ffnn.core.trainer import TrainConfig
-from ffnn.tui.session import SPEEDS, Session, SessionError
+from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig, assemble
+from ffnn.tui.notes import applied_note, event_note, stepped_rate
+from ffnn.tui.session import SPEEDS, Diverged, Finished, Session, SessionError
 
 
 def small_experiment(**train) -> Experiment:
-    config = TrainConfig(loss="cross_entropy", learning_rate=0.1, batch_size=32, epochs=None,
-                         seed=0)
+    config = TrainConfig(loss="auto", learning_rate=0.1, batch_size=32, epochs=None, seed=0)
     for key, value in train.items():
         setattr(config, key, value)
     return Experiment(DataSpec(name="spirals", n_samples=200, classes=3, seed=0),
                       NetSpec(hidden=[8, 8], activations=["tanh", "tanh"], seed=0), config)
+
+
+def session_of(experiment: Experiment | None = None, **kwargs) -> Session:
+    return Session(assemble(experiment or small_experiment()), **kwargs)
+
+
+def edit(session: Session, **values):
+    """Apply settings by dotted key written with "__" for "." (train__learning_rate)."""
+    return session.apply(session.experiment.with_values(
+        **{key.replace("__", "."): value for key, value in values.items()}))
 
 
 class FakeClock:
@@ -33,16 +42,16 @@ class FakeClock:
         return self.now
 
 
-def test_default_session_builds_and_is_paused():
-    session = Session()
+def test_session_builds_and_is_paused():
+    session = session_of()
     assert not session.running
-    assert session.network.layer_sizes[0] == 2
-    assert session.trainer.config.epochs is None  # the interactive default trains on
+    assert session.network.layer_sizes == [2, 8, 8, 3]
+    assert session.trainer.config.epochs is None
     assert math.isnan(session.steps_per_second)
 
 
 def test_step_does_exactly_one_update():
-    session = Session(small_experiment())
+    session = session_of()
     assert session.step() == 1
     assert session.trainer.step_count == 1
     assert session.previous_params is not None
@@ -51,7 +60,7 @@ def test_step_does_exactly_one_update():
 
 
 def test_step_epoch_stops_at_epoch_end():
-    session = Session(small_experiment())
+    session = session_of()
     session.step()  # start mid-epoch
     session.step_epoch()
     assert session.trainer.epoch == 1
@@ -60,7 +69,7 @@ def test_step_epoch_stops_at_epoch_end():
 
 
 def test_advance_respects_max_steps_and_budget():
-    session = Session(small_experiment())
+    session = session_of()
     session.play()
     assert session.advance(10.0, max_steps=5) == 5
     # A clock that moves 1 ms per read: a 20 ms budget stops after a bounded number of steps.
@@ -70,93 +79,108 @@ def test_advance_respects_max_steps_and_budget():
 
 
 def test_speed_ladder_ends_unlimited():
-    session = Session(small_experiment())
+    session = session_of()
     for _ in SPEEDS:
         session.faster()
     assert session.steps_per_frame is None
-    assert session.speed_text == "max speed"
     for _ in SPEEDS:
         session.slower()
     assert session.steps_per_frame == 1
 
 
 def test_live_edits_change_the_trainer_without_reset():
-    session = Session(small_experiment())
+    session = session_of()
     session.step()
     weights = [w.copy() for w in session.network.weights]
     structure = session.structure_version
-    session.edit("train", "learning_rate", 0.03)
-    session.edit("train", "batch_size", 8)
-    session.edit("train", "l2", 0.001)
-    session.edit("train", "optimizer", "adam")
-    assert session.trainer.config.learning_rate == 0.03
-    assert session.trainer.config.batch_size == 8
-    assert session.trainer.config.l2 == 0.001
+    applied = edit(session, train__learning_rate=0.03, train__batch_size=8, train__l2=0.001,
+                   train__optimizer="adam")
+    assert applied.kind == "live"
+    assert set(applied.keys) == {"train.learning_rate", "train.batch_size", "train.l2",
+                                 "train.optimizer"}
+    config = session.trainer.config
+    assert (config.learning_rate, config.batch_size, config.l2) == (0.03, 8, 0.001)
     assert session.trainer.optimizer.name == "adam"
+    assert session.experiment.train.learning_rate == 0.03  # the one copy of the settings
     assert session.structure_version == structure
     assert session.trainer.step_count == 1
     for before, now in zip(weights, session.network.weights, strict=True):
         np.testing.assert_array_equal(before, now)
+    assert "learning rate 0.03" in applied_note(applied, session)
 
 
 def test_refused_live_value_keeps_the_old_one():
-    session = Session(small_experiment())
-    with pytest.raises(SessionError):
-        session.edit("train", "learning_rate", 0.0)
+    session = session_of()
+    with pytest.raises(SessionError) as refused:
+        edit(session, train__learning_rate=0.0)
+    assert refused.value.field == "train.learning_rate"
     assert session.trainer.config.learning_rate == 0.1
+    assert session.experiment.train.learning_rate == 0.1
 
 
 def test_architecture_edit_rebuilds():
-    session = Session(small_experiment())
+    session = session_of()
     session.step()
-    note = session.edit("net", "hidden", ([16, 16, 16], ["relu", "relu", "tanh"]))
+    applied = edit(session, net__hidden=[16, 16, 16], net__activations=["relu", "relu", "tanh"])
+    assert applied.kind == "rebuild" and not applied.data
     assert session.network.layer_sizes == [2, 16, 16, 16, 3]
     assert session.network.activations == ["relu", "relu", "tanh", "softmax"]
     assert session.trainer.step_count == 0
-    assert "rebuilt" in note
+    assert applied_note(applied, session) == ("rebuilt 2-16-16-16-3 relu,relu,tanh,softmax "
+                                              "(hidden layers changed)")
+
+
+def test_a_rebuild_keeps_the_data_unless_it_changed():
+    session = session_of()
+    dataset = session.dataset
+    edit(session, net__init="he")
+    assert session.dataset is dataset
+    edit(session, data__noise=0.2)
+    assert session.dataset is not dataset
 
 
 def test_dataset_change_to_regression_picks_identity_and_mse():
-    session = Session(small_experiment())
-    session.edit("data", "name", "plane")
+    session = session_of()
+    applied = edit(session, data__name="plane")
+    assert applied.data
     assert session.dataset.task == "regression"
     assert session.network.activations[-1] == "identity"
     assert session.trainer.config.loss == "mse"
-    session.edit("data", "name", "xor")
+    edit(session, data__name="xor")
     assert session.network.activations[-1] == "softmax"
     assert session.trainer.config.loss == "cross_entropy"
 
 
 def test_output_and_loss_follow_auto_and_refuse_bad_pairs():
-    session = Session(small_experiment())
-    session.edit("net", "output", "sigmoid")
-    assert session.trainer.config.loss == "bce"  # auto loss follows the output
+    session = session_of()
+    edit(session, net__output="sigmoid")
+    assert session.trainer.config.loss == "bce"  # the auto loss follows the output
     with pytest.raises(SessionError) as refused:
-        session.edit("train", "loss", "cross_entropy")
+        edit(session, train__loss="cross_entropy")
     assert refused.value.field == "train.loss"
     assert session.trainer.config.loss == "bce"
-    assert session.loss_auto
+    assert session.experiment.train.loss == "auto"
 
 
 def test_same_value_is_a_no_op():
-    session = Session(small_experiment())
+    session = session_of()
     structure = session.structure_version
-    assert session.edit("net", "hidden", ([8, 8], ["tanh", "tanh"])) == ""
-    assert session.edit("train", "learning_rate", 0.1) == ""
+    assert edit(session, net__hidden=[8, 8]).kind == "none"
+    assert edit(session, train__learning_rate=0.1).kind == "none"
     assert session.structure_version == structure
 
 
 def test_reset_restores_the_initial_weights_of_the_seed():
-    session = Session(small_experiment())
+    session = session_of()
     initial = [p.copy() for p in session.network.params]
     session.play()
     session.advance(10.0, max_steps=50)
-    session.reset()
+    assert session.reset() == 0
     for before, now in zip(initial, session.network.params, strict=True):
         np.testing.assert_array_equal(before, now)
     assert session.trainer.step_count == 0
-    session.reset(new_seed=True)
-    assert session.experiment.net.seed != 0
+    seed = session.reset(new_seed=True)
+    assert seed != 0 and session.experiment.net.seed == session.experiment.train.seed == seed
     assert not np.array_equal(initial[0], session.network.params[0])
 
 
@@ -168,16 +192,18 @@ def diverging_experiment() -> Experiment:
 
 
 def test_divergence_pauses_and_keeps_finite_weights():
-    session = Session(diverging_experiment())
+    session = session_of(diverging_experiment())
     session.play()
     session.advance(5.0, 1000)
     assert session.diverged is not None
     assert not session.running
     assert all(np.isfinite(p).all() for p in session.network.params)
-    message = session.pop_messages()[0]
-    assert "diverged" in message and "lower the learning rate" in message
+    (event,) = session.pop_events()
+    assert isinstance(event, Diverged) and event.learning_rate == 10.0
+    title, message = event_note(event)
+    assert title == "Diverged" and "lower the learning rate" in message and "makes it 3" in message
     # Lowering the learning rate and resetting gives a clean run.
-    session.edit("train", "learning_rate", 0.01)
+    edit(session, train__learning_rate=0.01)
     session.reset()
     session.play()
     session.advance(5.0, 50)
@@ -185,20 +211,23 @@ def test_divergence_pauses_and_keeps_finite_weights():
 
 
 def test_finishing_pauses_and_play_trains_on():
-    session = Session(small_experiment(epochs=2))
+    session = session_of(small_experiment(epochs=2))
     session.play()
     while session.running:
         session.advance(1.0, None)
     assert session.finished
     assert session.trainer.epoch == 2
-    assert "Finished 2 epochs" in session.pop_messages()[0]
+    (event,) = session.pop_events()
+    assert event == Finished(2, False, None)
+    assert "Finished 2 epochs" in event_note(event)[1]
     session.play()
     session.advance(10.0, max_steps=3)
     assert session.trainer.step_count > 2 * 6
+    assert session.experiment.train.epochs is None  # trains on without an end
 
 
 def test_steps_per_second_is_measured_while_running():
-    session = Session(small_experiment())
+    session = session_of()
     session.clock = FakeClock(0.01)
     session.play()
     for _ in range(5):
@@ -206,3 +235,21 @@ def test_steps_per_second_is_measured_while_running():
     assert session.steps_per_second > 0
     session.pause()
     assert math.isnan(session.steps_per_second)
+
+
+def test_learning_rate_ladder():
+    assert stepped_rate(0.1, 1) == 0.3 and stepped_rate(0.1, -1) == 0.03
+    assert stepped_rate(0.05, 1) == 0.1 and stepped_rate(0.05, -1) == 0.03
+    assert stepped_rate(10.0, 1) == 10.0 and stepped_rate(0.00001, -1) == 0.00001
+
+
+def test_save_and_open_continue_the_run(tmp_path):
+    session = session_of()
+    session.play()
+    session.advance(10.0, 25)
+    path = session.save(tmp_path / "run")
+    assert path.name == "run.toml" and session.path == path
+    again = Session.open(path)
+    assert again.trainer.step_count == 25 and again.path == path
+    with pytest.raises(SessionError, match="file not found"):
+        Session.open(tmp_path / "missing.toml")

@@ -7,8 +7,8 @@ and look at the SVGs before committing them.
 
 from __future__ import annotations
 
-from ffnn.core.experiment import DataSpec, Experiment, NetSpec
-from ffnn.core.trainer import TrainConfig
+from ffnn.core import DataSpec, Experiment, NetSpec
+from ffnn.core import TrainConfig
 from ffnn.tui.app import FfnnApp
 
 

@@ -10,24 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("space", "play / pause training"),
-    ("n / N", "one mini-batch step / one epoch"),
-    ("r / R", "reset to the seed's initial weights / new random seed"),
-    ("[ / ]", "slower / faster (1, 2, 5 … steps per frame, up to max speed)"),
-    ("< / >", "learning rate down / up through 0.00001 … 10"),
-    ("+ / -", "add / remove a hidden layer"),
-    ("t", "show / hide test points"),
-    ("l", "loss plot on a log scale"),
-    ("w / W", "next / previous layer in the weights table"),
-    ("f / F", "next / previous pair of features in the boundary (more than 2 features)"),
-    ("ctrl+s / ctrl+o", "save the experiment / open a saved one"),
-    ("v", "next view (when the views are tabs)"),
+from ffnn.tui.bindings import help_rows
+
+EXTRA_KEYS = (
     ("Tab / shift+Tab", "walk through the settings"),
-    ("Esc", "leave a settings field: the keys above work again"),
-    ("ctrl+p", "command palette"),
-    ("?", "this help"),
-    ("q / ctrl+q", "quit"),
+    ("ctrl+p", "command palette: every action by name, plus the exports"),
 )
 
 NOTES = (
@@ -65,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        for key, what in KEYS:
+        for key, what in (*help_rows(), *EXTRA_KEYS):
             table.add_row(key, what)
         with VerticalScroll(id="help-body") as body:
             body.border_title = "ffnn-tui help — ↑↓ scroll · Esc closes"

@@ -25,7 +25,9 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ffnn.core import datasets
 from ffnn.core.metrics import decision_grid
+from ffnn.tui.viewdata import PlaneData
 from ffnn.tui.widgets.colours import background_rgb
 
 HALF_BLOCK = "▀"
@@ -34,7 +36,7 @@ TEST_GLYPH = "◆"
 MIN_SIZE = 4  # below this in either direction nothing is drawn
 AXES_MIN_WIDTH = 20  # room needed for a left margin with y labels and a bottom x axis line
 AXES_MIN_HEIGHT = 6
-DEFAULT_RANGE = (-6.0, 6.0)
+DEFAULT_RANGE = datasets.RANGE  # until set_data gives the plane
 
 # Class colours: 12 hues that stay distinct on dark and light backgrounds.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -159,40 +161,27 @@ class DecisionBoundary(Widget):
 
     # -- public API ---------------------------------------------------------------------------
 
-    def set_data(
-        self,
-        X_train: np.ndarray | None,
-        y_train: np.ndarray | None,
-        X_test: np.ndarray | None,
-        y_test: np.ndarray | None,
-        task: str,
-        n_classes: int,
-        x_range: tuple[float, float],
-        y_range: tuple[float, float],
-        features: tuple[int, int] = (0, 1),
-        fixed: np.ndarray | None = None,
-        feature_names: Sequence[str] | None = None,
-        units: tuple[tuple[float, float], tuple[float, float]] | None = None,
-    ) -> None:
-        """The points to overlay and the plane (ranges, shown features) to draw.
-
-        ``units``: (mean, std) of the x and y feature when the points are standardised, so
-        the axis labels read in the data's own units (x · std + mean)."""
-        self.data_task = task
-        self.n_classes = int(n_classes) if n_classes else 1
-        self.x_range = _sane_range(x_range)
-        self.y_range = _sane_range(y_range)
-        ux, uy = units or ((0.0, 1.0), (0.0, 1.0))
+    def set_data(self, plane: PlaneData, network: Any = None) -> None:
+        """The plane to draw (ranges, shown features) and the points to overlay; with
+        ``network`` (the one for this plane: after a rebuild the old one must not be drawn
+        on the new plane) the boundary is drawn at once."""
+        self.data_task = plane.task
+        self.n_classes = int(plane.n_classes) if plane.n_classes else 1
+        self.x_range = _sane_range(plane.x_range)
+        self.y_range = _sane_range(plane.y_range)
+        ux, uy = plane.units or ((0.0, 1.0), (0.0, 1.0))
         self._shown_x = tuple(v * ux[1] + ux[0] for v in self.x_range)
         self._shown_y = tuple(v * uy[1] + uy[0] for v in self.y_range)
-        self.features = (int(features[0]), int(features[1]))
-        self.fixed = None if fixed is None else np.asarray(fixed, dtype=np.float64)
-        self.feature_names = list(feature_names) if feature_names is not None else None
-        self._points = [_as_points(X_train, y_train, self.features),
-                        _as_points(X_test, y_test, self.features)]
+        self.features = (int(plane.features[0]), int(plane.features[1]))
+        self.fixed = None if plane.fixed is None else np.asarray(plane.fixed, dtype=np.float64)
+        self.feature_names = list(plane.feature_names)
+        self._points = [_as_points(plane.X_train, plane.y_train, self.features),
+                        _as_points(plane.X_test, plane.y_test, self.features)]
         self._has_data = any(len(y) for _, y in self._points)
-        if task == "regression":
+        if plane.task == "regression":
             self._centre, self._scale = regression_scale([y for _, y in self._points])
+        if network is not None:
+            self._network = network
         if self._network is not None:
             self.draw_model(self._network)  # the plane changed: a fresh pass is needed
         else:

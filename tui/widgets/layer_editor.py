@@ -11,11 +11,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label
 
-from ffnn.core.experiment import MAX_HIDDEN_LAYERS
+from ffnn.core import SETTINGS
 from ffnn.tui.widgets.layer_row import LayerRow
 from ffnn.tui.widgets.number_field import show_reason
 
 DEFAULT_LAYER = (8, "tanh")
+MAX_HIDDEN_LAYERS = SETTINGS["net.hidden"].rule.max_items
 
 
 class LayerEditor(Vertical):
@@ -34,12 +35,12 @@ class LayerEditor(Vertical):
 
     def __init__(self, sizes: list[int], activations: list[str], *, id: str | None = None):
         super().__init__(id=id)
-        self.sizes: list[int | None] = list(sizes)
+        self.sizes = list(sizes)
         self.activations = list(activations)
 
     def compose(self) -> ComposeResult:
         for i, (size, activation) in enumerate(zip(self.sizes, self.activations, strict=True)):
-            yield LayerRow(i, size if size is not None else DEFAULT_LAYER[0], activation)
+            yield LayerRow(i, size, activation)
         if not self.sizes:
             yield Label("no hidden layers (a linear model)", classes="hint")
         yield Button("+ layer", id="add-layer", compact=True,
@@ -48,10 +49,6 @@ class LayerEditor(Vertical):
         yield Label("", id="layers-error", classes="field-error")
 
     # --- public ---------------------------------------------------------------------------
-    @property
-    def valid(self) -> bool:
-        return all(size is not None for size in self.sizes)
-
     async def set_layers(self, sizes: list[int], activations: list[str]) -> None:
         """Show a stack decided elsewhere (a loaded experiment); does not report back."""
         if list(sizes) == self.sizes and list(activations) == self.activations:
@@ -64,7 +61,7 @@ class LayerEditor(Vertical):
         if len(self.sizes) >= MAX_HIDDEN_LAYERS:
             self.show_error(f"at most {MAX_HIDDEN_LAYERS} hidden layers")
             return False
-        last_size = next((s for s in reversed(self.sizes) if s is not None), DEFAULT_LAYER[0])
+        last_size = self.sizes[-1] if self.sizes else DEFAULT_LAYER[0]
         last_activation = self.activations[-1] if self.activations else DEFAULT_LAYER[1]
         self.sizes.append(last_size)
         self.activations.append(last_activation)
@@ -97,16 +94,13 @@ class LayerEditor(Vertical):
 
     def _report(self) -> None:
         self.show_error("")
-        if self.valid:
-            self.post_message(self.Changed(self, [int(s) for s in self.sizes],  # type: ignore[arg-type]
-                                           list(self.activations)))
+        self.post_message(self.Changed(self, list(self.sizes), list(self.activations)))
 
     def on_layer_row_changed(self, event: LayerRow.Changed) -> None:
         event.stop()
         self.sizes[event.row.index] = event.neurons
         self.activations[event.row.index] = event.activation
-        if event.neurons is not None:
-            self._report()
+        self._report()
 
     async def on_layer_row_remove_requested(self, event: LayerRow.RemoveRequested) -> None:
         event.stop()

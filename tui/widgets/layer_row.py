@@ -5,17 +5,36 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select
 
-from ffnn.core.experiment import HIDDEN_ACTIVATIONS, MAX_NEURONS
-from ffnn.tui.widgets.number_field import (
-    NumberEntry,
-    NumberRule,
-    Settle,
-    cursor_blinks,
-)
+from ffnn.core import SETTINGS
+from ffnn.tui.widgets.number_field import NumberEntry, Settle, cursor_blinks
 
-NEURONS = NumberRule(1, MAX_NEURONS, integer=True)
+HIDDEN = SETTINGS["net.hidden"]
+ACTIVATIONS = SETTINGS["net.activations"].rule.choices
+
+
+class Neurons(Validator):
+    """One layer's neuron count, by the hidden-layers rule."""
+
+    @staticmethod
+    def why_not(text: str) -> str | None:
+        if "," in text:
+            return "one number per layer"
+        reason = HIDDEN.why_not(text)
+        return reason and reason.replace("whole numbers", "a whole number")
+
+    @staticmethod
+    def parse(text: str) -> int:
+        return HIDDEN.parse(text)[0]
+
+    def validate(self, value: str) -> ValidationResult:
+        reason = self.why_not(value)
+        return self.success() if reason is None else self.failure(reason, value)
+
+
+NEURONS = Neurons()
 
 
 class LayerRow(NumberEntry, Vertical):
@@ -48,10 +67,11 @@ class LayerRow(NumberEntry, Vertical):
             yield Label(f"layer {i + 1}", classes="field-caption")
             size = Input(str(self.neurons), id=f"layer-{i}-size", validators=[NEURONS],
                          compact=True, validate_on=["changed"],
-                         tooltip=f"neurons in hidden layer {i + 1} (1–{MAX_NEURONS})")
+                         tooltip=f"neurons in hidden layer {i + 1} "
+                                 f"({HIDDEN.allowed().replace('a whole number ', '')})")
             size.cursor_blink = cursor_blinks(self.app)
             yield size
-            yield Select([(name, name) for name in HIDDEN_ACTIVATIONS], value=self.activation,
+            yield Select([(name, name) for name in ACTIVATIONS], value=self.activation,
                          allow_blank=False, compact=True, id=f"layer-{i}-activation",
                          tooltip=f"activation of hidden layer {i + 1}")
             yield Button("✕", id=f"layer-{i}-remove", compact=True,

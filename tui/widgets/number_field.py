@@ -8,7 +8,6 @@ key, so typing "1e999" never hands the model the "1" on the way.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -19,51 +18,21 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
+from ffnn.core.fields import Setting
+
 SETTLE = 0.6  # seconds without a key press after which a valid value is sent
 
 
-class NumberRule(Validator):
-    """A number in a range: ``integer`` for whole numbers; ``low_open`` makes ``low``
-    itself invalid (a learning rate must be > 0)."""
+class SettingRule(Validator):
+    """A setting's own parser as an Input validator (the reason in a few words)."""
 
-    def __init__(self, low: float, high: float, *, integer: bool = False,
-                 low_open: bool = False) -> None:
+    def __init__(self, setting: Setting) -> None:
         super().__init__()
-        self.low, self.high, self.integer, self.low_open = low, high, integer, low_open
-
-    def parse(self, text: str) -> int | float:
-        """The value of a valid text (call validate first)."""
-        value = float(text.strip())
-        return int(value) if self.integer else value
-
-    def why_not(self, text: str) -> str | None:
-        """None for a valid value, else a short reason."""
-        text = text.strip()
-        if not text:
-            return "enter a value"
-        try:
-            value = float(text)
-        except ValueError:
-            return "not a whole number" if self.integer else "not a number"
-        if not math.isfinite(value):
-            return "not a finite number"
-        if self.integer and not value.is_integer():
-            return "must be a whole number"
-        low, high = _number(self.low), _number(self.high)
-        if self.low_open and value <= self.low:
-            return f"must be > {low}" + (f" and ≤ {high}" if value > self.high else "")
-        if value < self.low or value > self.high:
-            return f"must be {low}–{high}"
-        return None
+        self.setting = setting
 
     def validate(self, value: str) -> ValidationResult:
-        reason = self.why_not(value)
+        reason = self.setting.why_not(value)
         return self.success() if reason is None else self.failure(reason, value)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ") if float(value).is_integer() and value >= 1e4 \
-        else f"{value:g}"
 
 
 class Settle:
@@ -147,23 +116,21 @@ class NumberField(NumberEntry, Vertical):
         def control(self) -> NumberField:
             return self.field
 
-    def __init__(self, caption: str, value: int | float, rule: NumberRule, *,
-                 section: str, key: str, id: str, tooltip: str | None = None) -> None:
-        super().__init__(id=f"{id}-field", classes="field")
-        self.caption = caption
-        self.rule = rule
-        self.section = section
-        self.key = key
-        self.input_id = id
+    def __init__(self, setting: Setting, value: int | float, *, caption: str | None = None,
+                 tooltip: str | None = None) -> None:
+        self.setting = setting
+        self.input_id = setting.key.replace(".", "-").replace("_", "-")
+        super().__init__(id=f"{self.input_id}-field", classes="field")
+        self.caption = caption or setting.label
         self._initial = _format(value)
-        self._tooltip = tooltip
+        self._tooltip = tooltip or f"{setting.rule.help} ({setting.allowed()})"
         self.settle = Settle(self, self._initial, self._accept)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(self.caption, classes="field-caption")
-            field = Input(self._initial, id=self.input_id, validators=[self.rule], compact=True,
-                          validate_on=["changed"], tooltip=self._tooltip)
+            field = Input(self._initial, id=self.input_id, validators=[SettingRule(self.setting)],
+                          compact=True, validate_on=["changed"], tooltip=self._tooltip)
             field.cursor_blink = cursor_blinks(self.app)
             yield field
         yield Label("", id=f"{self.input_id}-error", classes="field-error")
@@ -185,17 +152,17 @@ class NumberField(NumberEntry, Vertical):
     def submit_value(self, value: int | float) -> None:
         """Put ``value`` in the field and send it at once, as if typed and Enter pressed."""
         text = _format(value)
-        if self.rule.why_not(text) is not None:
+        if self.setting.why_not(text) is not None:
             return
         self.set_value(value)
         self._accept(text)
 
     def _accept(self, text: str) -> None:
-        self.post_message(self.Accepted(self, self.rule.parse(text)))
+        self.post_message(self.Accepted(self, self.setting.parse(text)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        reason = self.rule.why_not(event.value)
+        reason = self.setting.why_not(event.value)
         # Say which value the model keeps, so a refused field never looks like it applied.
         self.show_error(f"{reason} · still {self.settle.sent}" if reason else "")
         self.settle.typed(None if reason else event.value)

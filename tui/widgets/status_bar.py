@@ -8,6 +8,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from ffnn.tui.viewdata import StatusData
+
 _RUNNING = Style(color="green", bold=True)
 _PAUSED = Style(color="yellow", bold=True)
 _LABEL = Style(dim=True)
@@ -46,26 +48,14 @@ def format_metric(value: object, metric_name: str) -> str:
     return text
 
 
-def format_status(
-    running: bool,
-    epoch: int,
-    step: int,
-    steps_per_second: float,
-    train_loss: object,
-    test_loss: object,
-    train_metric: object,
-    test_metric: object,
-    metric_name: str,
-    note: str = "",
-    width: int | None = None,
-) -> Text:
+def format_status(data: StatusData, width: int | None = None) -> Text:
     """The status line as styled text (pure function, so it is testable without an app).
 
     Within ``width`` columns the note stays whole and the figures before it are cut with an
     ellipsis: a note is the answer to what the user just did (at 80 columns it was cut to
     "one…" otherwise)."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    if running:
+    if data.running:
         text.append("▶ running", _RUNNING)
     else:
         text.append("⏸ paused", _PAUSED)
@@ -75,20 +65,23 @@ def format_status(
         text.append(label + " ", _LABEL)
         text.append(value)
 
-    field("epoch", str(epoch))
-    field("step", str(step))
-    field("steps/s", format_speed(steps_per_second))
-    field("loss", f"{format_number(train_loss)} / {format_number(test_loss)}")
-    label = _METRIC_LABELS.get(metric_name, metric_name or "metric")
-    field(label, f"{format_metric(train_metric, metric_name)} / "
-                 f"{format_metric(test_metric, metric_name)}")
-    if not note:
+    metric = data.metric_name
+    field("epoch", str(data.epoch))
+    field("step", str(data.step))
+    field("steps/s", format_speed(data.steps_per_second))
+    field("loss", f"{format_number(data.train_loss)} / {format_number(data.test_loss)}")
+    field(_METRIC_LABELS.get(metric, metric or "metric"),
+          f"{format_metric(data.train_metric, metric)} / {format_metric(data.test_metric, metric)}")
+    if not data.note:
         return text
     tail = Text("  │ ", _LABEL)
-    tail.append(note, _NOTE)
+    tail.append(data.note, _NOTE)
     if width is not None and text.cell_len + tail.cell_len > width:
         text.truncate(max(0, width - tail.cell_len), overflow="ellipsis")
     return text + tail
+
+
+IDLE = StatusData(False, 0, 0, math.nan, math.nan, math.nan, math.nan, math.nan, "accuracy")
 
 
 class StatusBar(Widget):
@@ -97,24 +90,23 @@ class StatusBar(Widget):
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._content = format_status(False, 0, 0, float("nan"), None, None, None, None, "")
-        self._args: tuple = ()
-        self._kwargs: dict = {}
+        self._data = IDLE
+        self._content = format_status(IDLE)
 
-    def update_status(self, *args, **kwargs) -> None:
-        """Show ``format_status(*args, **kwargs)`` (fitted to the bar's width when drawn)."""
-        text = format_status(*args, **kwargs)
+    def update_status(self, data: StatusData) -> None:
+        """Show ``data`` (fitted to the bar's width when drawn)."""
+        text = format_status(data)
         # Skip the repaint when nothing visible changed (the app redraws the status often).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
-        self._content, self._args, self._kwargs = text, args, kwargs
+        self._content, self._data = text, data
         if self.is_mounted:
             self.refresh()
 
     def render(self) -> Text:
-        if not self._args or self._content.cell_len <= self.size.width:
+        if self._content.cell_len <= self.size.width:
             return self._content
-        return format_status(*self._args, **self._kwargs, width=self.size.width)
+        return format_status(self._data, width=self.size.width)
 
     @property
     def text(self) -> str:

@@ -8,10 +8,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffnn.core import TrainConfig
-from ffnn.core.cli import EXPERIMENT_FLAGS, main, parse_app_args, train_main
-from ffnn.core.experiment import DataSpec, ExperimentError, NetSpec, build_data, build_network
-from ffnn.core.storage import export_weights_npz, load_experiment
+from ffnn.core import (
+    SETTINGS,
+    DataSpec,
+    ExperimentError,
+    NetSpec,
+    TrainConfig,
+    build_data,
+    build_network,
+    export_weights_npz,
+    load_experiment,
+)
+from ffnn.tui.cli import main as script_main
+from ffnn.tui.commands.launch import parse_app_args
+from ffnn.tui.commands.train import train_main
+
+
+def main(argv):
+    with pytest.raises(SystemExit) as info:
+        script_main(argv)
+    return info.value.code
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 QUICK = ["--dataset", "gaussians", "--classes", "2", "--samples", "100", "--epochs", "5"]
@@ -66,26 +82,30 @@ def test_json_regression_names_r2_and_uses_null_without_test_set(capsys):
     [
         (["--lr", "abc"], "--lr", "must be a number"),
         (["--lr", "-1"], "--lr", "> 0 and ≤ 10"),
-        (["--lr", "inf"], "--lr", "finite"),
-        (["--layers", "0"], "--layers", "1–512 per layer"),
-        (["--layers", "8,x"], "--layers", "comma-separated"),
-        (["--layers", ",".join(["4"] * 9)], "--layers", "0–8 layers allowed"),
-        (["--activation", "foo"], "--activation", "choose from identity, sigmoid, tanh"),
-        (["--activations", "relu,softmax"], "--activations", "choose from"),
+        (["--lr", "inf"], "--lr", "must be a number"),
+        (["--lr", "1_0"], "--lr", "must be a number"),
+        (["--epochs", "٣"], "--epochs", "must be a whole number"),
+        (["--layers", "0"], "--layers", "whole numbers 1–512"),
+        (["--layers", "8,x"], "--layers", "must be a whole number"),
+        (["--layers", ""], "--layers", "write 'none'"),
+        (["--layers", ",".join(["4"] * 9)], "--layers", "at most 8"),
+        (["--activation", "foo"], "--activation", "must be one of identity, sigmoid, tanh"),
+        (["--activations", "relu,softmax"], "--activations", "item 2 is 'softmax'"),
         (["--layers", "4,4", "--activations", "relu"], "--activations", "one per hidden layer"),
-        (["--batch-size", "0"], "--batch-size", "≥ 1"),
-        (["--dataset", "nope"], "--dataset", "choose from xor, circles"),
-        (["--samples", "3"], "--samples", "10–100000"),
+        (["--batch-size", "0"], "--batch-size", "1–100 000"),
+        (["--batch-size", "100000000000"], "--batch-size", "1–100 000"),
+        (["--dataset", "nope"], "--dataset", "must be one of xor, circles"),
+        (["--samples", "3"], "--samples", "10–100 000"),
         (["--noise", "-1"], "--noise", "0–2"),
         (["--classes", "1"], "--classes", "2–10"),
         (["--test-ratio", "1"], "--test-ratio", "0–0.9"),
         (["--epochs", "0"], "--epochs", "≥ 1"),
-        (["--optimizer", "lbfgs"], "--optimizer", "choose from sgd"),
-        (["--loss", "hinge"], "--loss", "choose from mse"),
+        (["--optimizer", "lbfgs"], "--optimizer", "must be one of sgd"),
+        (["--loss", "hinge"], "--loss", "must be one of auto, mse"),
         (["--dataset", "plane", "--loss", "cross_entropy"], "--loss", "regression needs mse"),
         (["--dataset", "plane", "--output", "softmax"], "--output", "regression target"),
         (["--output", "sigmoid", "--loss", "cross_entropy"], "--loss", "softmax output"),
-        (["--l2", "-0.1"], "--l2", "≥ 0"),
+        (["--l2", "-0.1"], "--l2", "0–10"),
         (["--lr-decay", "0"], "--lr-decay", "> 0"),
         (["--lr-step", "0"], "--lr-step", "≥ 1"),
         (["--lr-schedule", "cosine"], "--lr-schedule", "constant, step, exponential"),
@@ -95,6 +115,14 @@ def test_json_regression_names_r2_and_uses_null_without_test_set(capsys):
         (["--init", "zeros"], "--init", "normal, uniform, xavier, he"),
         (["--seed", "-3"], "--seed", "0–4294967295"),
         (["--dataset", "csv"], "--data", "CSV path is required"),
+        (["--target", "y"], "--target", "needs --data"),
+        (["--task", "regression"], "--task", "needs --data"),
+        (["--dataset", "xor", "--data", "x.csv"], "--dataset", "cannot go with --data"),
+        (["--data", "x.csv", "--target", "y", "--samples", "50"], "--samples",
+         "generated data only"),
+        (["--data", "x.csv", "--target", "y", "--noise", "0"], "--noise", "generated data only"),
+        (["--activation", "relu", "--activations", "relu,relu"], "--activation",
+         "cannot go with --activations"),
         (["--data", "missing.csv", "--target", "y"], "--data", "missing.csv: file not found"),
         (["--config", "missing.toml"], "--config", "missing.toml: file not found"),
         (["--save", "no/such/dir/x.toml"], "--save", "does not exist"),
@@ -102,7 +130,9 @@ def test_json_regression_names_r2_and_uses_null_without_test_set(capsys):
     ],
 )
 def test_bad_flags_exit_2_with_one_line_naming_the_flag(capsys, argv, flag, allowed):
-    assert exit_code([*QUICK, *argv]) == 2
+    # QUICK names a dataset: data-source flags are tried on their own
+    data_flags = {"--data", "--target", "--task", "--dataset"}
+    assert exit_code([*([] if data_flags & set(argv) else QUICK), *argv]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     lines = err.strip().splitlines()
@@ -119,11 +149,14 @@ def test_bad_csv_contents_exit_2(capsys, tmp_path):
     assert "line 3, column 'a': 'hello' is not a finite number" in err
 
 
-def test_every_spec_field_has_a_flag():
-    covered = {(f.section, f.field) for f in EXPERIMENT_FLAGS}
+def test_every_spec_field_has_a_flag_with_its_help(capsys):
+    with pytest.raises(SystemExit):
+        train_main(["--help"])
+    text = capsys.readouterr().out
     for section, cls in (("data", DataSpec), ("net", NetSpec), ("train", TrainConfig)):
         for field in fields(cls):
-            assert (section, field.name) in covered, f"no flag for {section}.{field.name}"
+            setting = SETTINGS[f"{section}.{field.name}"]
+            assert setting.rule.flag in text, f"no flag for {setting.key}"
 
 
 def test_divergence_exits_1_with_message(capsys):
@@ -225,40 +258,39 @@ def test_failed_save_exits_1_and_keeps_old_file(capsys, tmp_path, monkeypatch):
 
 
 def test_parse_app_args_defaults_and_flags():
-    experiment, loaded = parse_app_args([])
-    assert loaded is None
-    experiment.validate()
-    assert experiment.train.epochs is None  # the app trains until paused
-    assert parse_app_args(["--epochs", "50"])[0].train.epochs == 50
-    experiment, _ = parse_app_args(["--dataset", "spirals", "--classes", "4", "--layers", "16,16",
-                                    "--activation", "relu", "--lr", "0.03", "--seed", "7"])
+    run = parse_app_args([])
+    assert not run.resumed and run.path is None
+    assert run.experiment.train.epochs is None  # the app trains until paused
+    assert parse_app_args(["--epochs", "50"]).experiment.train.epochs == 50
+    experiment = parse_app_args(["--dataset", "spirals", "--classes", "4", "--layers", "16,16",
+                                 "--activation", "relu", "--lr", "0.03",
+                                 "--seed", "7"]).experiment
     assert experiment.data.classes == 4 and experiment.net.hidden == [16, 16]
     assert experiment.net.activations == ["relu", "relu"]
     assert experiment.train.learning_rate == 0.03
     assert experiment.data.seed == experiment.net.seed == experiment.train.seed == 7
-    regression, _ = parse_app_args(["--dataset", "plane"])
-    assert regression.train.loss == "mse"  # the loss follows the problem unless --loss is given
+    regression = parse_app_args(["--dataset", "plane"])
+    assert regression.trainer.config.loss == "mse"  # the loss follows the problem
 
 
 def test_parse_app_args_with_experiment_file(tmp_path):
-    run = tmp_path / "run.toml"
-    assert train_main([*QUICK, "--save", str(run), "--quiet"]) == 0
-    experiment, loaded = parse_app_args([str(run), "--lr", "0.02"])
-    assert experiment.train.learning_rate == 0.02
-    assert loaded.network is not None and loaded.trainer_state is not None
-    assert loaded.experiment is experiment
-    _, changed = parse_app_args([str(run), "--layers", "3"])
-    assert changed.network is None and changed.trainer_state is None
-    _, other_optimizer = parse_app_args([str(run), "--optimizer", "adam"])
-    assert other_optimizer.network is not None and other_optimizer.trainer_state is None
+    path = tmp_path / "run.toml"
+    assert train_main([*QUICK, "--save", str(path), "--quiet"]) == 0
+    run = parse_app_args([str(path), "--lr", "0.02"])
+    assert run.experiment.train.learning_rate == 0.02 and run.trainer.config.learning_rate == 0.02
+    assert run.resumed and run.trainer.epoch == 5 and run.path == path
+    changed = parse_app_args([str(path), "--layers", "3"])
+    assert not changed.resumed and changed.trainer.epoch == 0
+    other_optimizer = parse_app_args([str(path), "--optimizer", "adam"])
+    assert other_optimizer.resumed and other_optimizer.trainer.epoch == 0  # no optimizer state
 
 
 def test_parse_app_args_weights(tmp_path):
     network = build_network(NetSpec(), build_data(DataSpec()))
     network.weights[0][...] = 0.5
     export_weights_npz(tmp_path / "w.npz", network)
-    _, loaded = parse_app_args(["--weights", str(tmp_path / "w.npz")])
-    assert np.all(loaded.network.weights[0] == 0.5)
+    run = parse_app_args(["--weights", str(tmp_path / "w.npz")])
+    assert np.all(run.network.weights[0] == 0.5)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import tomli_w
 
 from ffnn.core import TrainConfig
 from ffnn.core.csvdata import load_csv
-from ffnn.core.experiment import (
+from ffnn.core import (
     DataSpec,
     Experiment,
     ExperimentError,
@@ -21,20 +21,17 @@ from ffnn.core.experiment import (
     build_data,
     build_network,
     build_trainer,
-    default_loss,
-    output_units,
-    restore_trainer,
 )
-from ffnn.core.storage import (
+from ffnn.core.assemble import restore_trainer
+from ffnn.core.exports import (
     export_dataset_csv,
     export_history_csv,
     export_weights_json,
     export_weights_npz,
-    load_experiment,
-    load_weights,
-    read_weights,
-    save_experiment,
 )
+from ffnn.core.losses import DEFAULT_LOSS
+from ffnn.core.specs import output_units
+from ffnn.core.storage import load_experiment, load_weights, read_weights, save_experiment
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -65,121 +62,6 @@ def run(trainer, n_steps):
         if len(losses) == n_steps:
             break
     return losses
-
-
-# --- specs and validation ----------------------------------------------------------------
-
-
-def test_defaults_are_valid_and_consistent():
-    experiment = Experiment()
-    experiment.validate()
-    assert experiment.resolve_output(3) == ("softmax", "cross_entropy")
-
-
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (dict(hidden=[4] * 9, activations=["tanh"] * 9), "hidden layers: 0–8 layers allowed"),
-        (dict(hidden=[0], activations=["tanh"]), "neurons: 1–512 per layer"),
-        (dict(hidden=[513], activations=["tanh"]), "neurons: 1–512 per layer"),
-        (dict(hidden=[4], activations=["foo"]), "activation: must be one of identity, sigmoid"),
-        (dict(hidden=[4], activations=["softmax"]), "allowed on the output layer only"),
-        (dict(hidden=[4, 4], activations=["tanh"]), "activations: one per hidden layer"),
-        (dict(output="relu"), "output: must be one of auto, softmax, sigmoid, identity"),
-        (dict(init="zeros"), "init: must be one of normal, uniform, xavier, he"),
-        (dict(dtype="float16"), "dtype: must be one of float32, float64"),
-    ],
-)
-def test_net_spec_validation(change, message):
-    spec = replace(NetSpec(), **change)
-    with pytest.raises(SpecError, match=message) as info:
-        spec.validate()
-    assert "\n" not in str(info.value)
-    assert info.value.field.startswith("net.")
-
-
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (dict(name="nope"), "dataset: must be one of xor, circles"),
-        (dict(n_samples=5), "samples: must be a whole number 10–100000"),
-        (dict(noise=-0.1), "noise: must be a number 0–2"),
-        (dict(noise=float("nan")), "noise: must be a number 0–2"),
-        (dict(classes=1), "classes: must be a whole number 2–10"),
-        (dict(test_ratio=0.95), "test ratio: must be a number 0–0.9"),
-        (dict(seed=-1), "seed: must be a whole number"),
-        (dict(name="csv"), "data file: a CSV path is required"),
-        (dict(name="csv", path="x.csv"), "target: the name of the column to predict"),
-        (dict(task="clustering"), "task: must be one of auto, classification, regression"),
-    ],
-)
-def test_data_spec_validation(change, message):
-    with pytest.raises(SpecError, match=message):
-        replace(DataSpec(), **change).validate()
-
-
-def test_experiment_validation_includes_train_config_and_output_loss_pair():
-    experiment = Experiment(train=TrainConfig(learning_rate=-1))
-    with pytest.raises(ValueError, match="learning_rate: must be a finite number > 0"):
-        experiment.validate()
-    regression = Experiment(DataSpec(name="plane"), train=TrainConfig(loss="cross_entropy"))
-    with pytest.raises(SpecError, match="loss: regression needs mse"):
-        regression.validate()
-    wrong_output = Experiment(DataSpec(name="plane"), NetSpec(output="softmax"))
-    with pytest.raises(SpecError, match="output: softmax cannot fit a regression target"):
-        wrong_output.validate()
-    mismatched = Experiment(net=NetSpec(output="sigmoid"), train=TrainConfig(loss="cross_entropy"))
-    with pytest.raises(SpecError, match="needs a softmax output layer"):
-        mismatched.validate()
-
-
-def test_output_resolution():
-    experiment = Experiment()
-    assert experiment.resolve_output(2) == ("softmax", "cross_entropy")
-    assert experiment.resolve_output("regression") == ("identity", "mse")
-    sigmoid = Experiment(net=NetSpec(output="sigmoid"), train=TrainConfig(loss="bce"))
-    assert sigmoid.resolve_output(2) == ("sigmoid", "bce")
-    assert output_units("sigmoid", "classification", 2) == 1
-    assert output_units("sigmoid", "classification", 4) == 4
-    assert output_units("softmax", "classification", 2) == 2
-    assert output_units("identity", "regression", 1) == 1
-    assert default_loss("softmax") == "cross_entropy"
-    assert default_loss("sigmoid") == "bce"
-    assert default_loss("identity", "regression") == "mse"
-    # mse is a legal (if unusual) loss for a classifier and is kept
-    assert Experiment(train=TrainConfig(loss="mse")).resolve_output(3) == ("softmax", "mse")
-
-
-def test_fitted_to_adapts_output_and_loss_without_touching_original():
-    experiment = Experiment(net=NetSpec(output="sigmoid"), train=TrainConfig(loss="bce"))
-    fitted = experiment.fitted_to("regression")
-    assert (fitted.net.output, fitted.train.loss) == ("auto", "mse")
-    assert (experiment.net.output, experiment.train.loss) == ("sigmoid", "bce")
-
-
-def test_dict_round_trip_through_toml():
-    experiment = small_experiment(epochs=None, early_stopping_patience=5, l2=1e-4)
-    document = tomllib.loads(tomli_w.dumps(experiment.to_dict()))
-    assert document["train"]["epochs"] == "none"
-    assert Experiment.from_dict(document) == experiment
-
-
-def test_from_dict_reports_unknown_keys_and_wrong_types():
-    with pytest.raises(ValueError, match=r"unknown key 'colour' in \[net\]"):
-        Experiment.from_dict({"net": {"colour": "red"}})
-    with pytest.raises(ValueError, match="unknown key 'extra' at top level"):
-        Experiment.from_dict({"extra": {}})
-    with pytest.raises(
-        ValueError,
-        match=r"wrong type for 'batch_size' in \[train\]: expected an integer, got string",
-    ):
-        Experiment.from_dict({"train": {"batch_size": "32"}})
-    with pytest.raises(ValueError, match=r"'hidden' in \[net\]: expected an array of integers"):
-        Experiment.from_dict({"net": {"hidden": [8, "x"]}})
-    with pytest.raises(ValueError, match=r"'epochs' in \[train\]: expected an integer or \"none\""):
-        Experiment.from_dict({"train": {"epochs": 1.5}})
-    # an int where a float is expected is fine (TOML writes 1 for 1.0 by hand)
-    assert Experiment.from_dict({"train": {"learning_rate": 1}}).train.learning_rate == 1.0
 
 
 # --- building ----------------------------------------------------------------------------
@@ -366,7 +248,7 @@ def test_load_unknown_key_and_wrong_type(tmp_path):
     path.write_text('colour = 1\n')
     expect_error(path, "unknown key 'colour' at top level")
     path.write_text('[train]\nlearning_rate = 99.0\n')
-    expect_error(path, "learning_rate: must be a finite number > 0 and ≤ 10")
+    expect_error(path, "learning_rate in [train]: must be a number > 0 and ≤ 10")
 
 
 def test_load_npz_shape_mismatch(saved):

@@ -1,0 +1,81 @@
+"""What the app says: short notes for the status line and notifications, worded from the
+session's typed results. The session itself never words anything for the screen."""
+
+from __future__ import annotations
+
+from ffnn.core import SETTINGS
+from ffnn.tui.session import SPEEDS, Applied, Diverged, Finished, Session
+
+START_HINT = "Tab: settings · space: train · ?: help"
+
+# Playground's quick learning-rate values: the `<` / `>` keys walk this ladder.
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def stepped_rate(rate: float, direction: int) -> float:
+    """The next value of the ladder above (direction > 0) or below ``rate``."""
+    if direction > 0:
+        return next((v for v in LEARNING_RATES if v > rate * (1 + 1e-9)), LEARNING_RATES[-1])
+    return next((v for v in reversed(LEARNING_RATES) if v < rate * (1 - 1e-9)),
+                LEARNING_RATES[0])
+
+
+def speed_text(session: Session) -> str:
+    k = SPEEDS[session.speed_index]
+    return "max speed" if k is None else f"{k}/frame"
+
+
+def shape_text(network) -> str:
+    """"2-8-8-3 tanh,tanh,softmax" — how the status line names a network."""
+    return f"{'-'.join(str(k) for k in network.layer_sizes)} {','.join(network.activations)}"
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def applied_note(applied: Applied, session: Session) -> str:
+    """"learning rate 0.3 (live)", "rebuilt 2-8-8-8-3 (hidden layers changed)" …"""
+    if applied.kind == "none":
+        return ""
+    keys = [k for k in applied.keys if not (k == "net.activations" and "net.hidden" in applied.keys)]
+    labels = [SETTINGS[key].label for key in keys]
+    if applied.kind == "live":
+        parts = [f"{SETTINGS[key].label} {_value(session.experiment.get(key))}"
+                 for key in applied.keys]
+        note = ", ".join(parts) + " (live)"
+        if "train.optimizer" in applied.keys:
+            note = note.replace("(live)", "(live; its state starts fresh)")
+        batch, n = session.trainer.config.batch_size, len(session.dataset.X_train)
+        if "train.batch_size" in applied.keys and batch > n:
+            note += f" — full batch: {n} samples"
+        return note
+    what = ", ".join(dict.fromkeys(labels))
+    if applied.data:
+        dataset = session.dataset
+        if session.experiment.data.name == "csv":
+            kind = (f"{dataset.n_classes} classes" if dataset.task == "classification"
+                    else "regression")
+            return (f"{session.data_name()}: {dataset.n_samples} samples, "
+                    f"{dataset.n_features} features, {dataset.target_name} ({kind}); rebuilt "
+                    f"{shape_text(session.network)}")
+        return f"new data ({what}), rebuilt {shape_text(session.network)}"
+    return f"rebuilt {shape_text(session.network)} ({what} changed)"
+
+
+def event_note(event: Finished | Diverged) -> tuple[str, str]:
+    """(title, message) of a notification for a training event."""
+    if isinstance(event, Finished):
+        if event.early:
+            return "Training", (f"Stopped early at epoch {event.epoch}: no improvement for "
+                                f"{event.patience} epochs. Space trains on.")
+        return "Training", f"Finished {event.epoch} epochs. Space trains on."
+    lower = stepped_rate(event.learning_rate, -1)
+    cause = str(event.error).split("; try a lower learning rate")[0]
+    return "Diverged", (f"{cause[:1].upper()}{cause[1:]}. Paused with the last finite weights: "
+                        f"lower the learning rate (now {event.learning_rate:g}; `<` makes it "
+                        f"{lower:g}) and press r to reset.")
