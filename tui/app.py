@@ -42,6 +42,7 @@ class FfnnApp(App[None]):
     CSS_PATH = [_HERE / "app.tcss", _HERE / "widgets" / "widgets.tcss",
                 _HERE / "widgets" / "config_panel.tcss"]
     BINDINGS = bindings()
+    AUTO_FOCUS = None  # keys work at once; Tab walks into the settings
 
     def __init__(self, experiment: Experiment | None = None,
                  loaded: LoadedExperiment | None = None, *, run: Run | None = None,
@@ -65,7 +66,7 @@ class FfnnApp(App[None]):
 
     @property
     def main(self) -> MainScreen:
-        return self.get_screen("main")
+        return self.screen_stack[0]
 
     @property
     def layout_mode(self) -> str:
@@ -75,9 +76,8 @@ class FfnnApp(App[None]):
     def redraws(self) -> dict[str, int]:
         return self.scheduler.redraws
 
-    def on_mount(self) -> None:
-        self.install_screen(MainScreen(), "main")
-        self.push_screen("main")
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen()
 
     def main_ready(self) -> None:
         """The main screen is up: start the frame loop."""
@@ -91,7 +91,7 @@ class FfnnApp(App[None]):
 
     # --- the engine ---------------------------------------------------------------------------
     async def _engine(self) -> None:
-        while True:
+        while self.screen_stack:  # empty once the app is shutting down
             delay = self.engine_frame()
             before = time.perf_counter()
             await asyncio.sleep(delay)
@@ -124,7 +124,7 @@ class FfnnApp(App[None]):
             self.set_note(message.split(". ")[0])
 
     def draw_views(self, force: bool = False) -> None:
-        if self.screen_stack and self.is_screen_installed("main"):
+        if self.screen_stack and self.main.is_mounted:
             self.main.draw(force)
 
     def set_note(self, note: str, seconds: float = 8.0) -> None:

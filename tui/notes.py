@@ -42,7 +42,8 @@ def applied_note(applied: Applied, session: Session) -> str:
     """"learning rate 0.3 (live)", "rebuilt 2-8-8-8-3 (hidden layers changed)" …"""
     if applied.kind == "none":
         return ""
-    keys = [k for k in applied.keys if not (k == "net.activations" and "net.hidden" in applied.keys)]
+    keys = [key for key in applied.keys  # a layer change names the layers, not their parts
+            if not (key == "net.activations" and "net.hidden" in applied.keys)]
     labels = [SETTINGS[key].label for key in keys]
     if applied.kind == "live":
         parts = [f"{SETTINGS[key].label} {_value(session.experiment.get(key))}"

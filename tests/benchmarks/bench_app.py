@@ -27,8 +27,7 @@ import time
 
 from textual import events
 
-from ffnn.core import DataSpec, Experiment, NetSpec, build_data, build_trainer
-from ffnn.core import TrainConfig
+from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig, build_data, build_trainer
 from ffnn.tui.app import FRAME, FfnnApp
 from ffnn.tui.session import SPEEDS
 

@@ -10,27 +10,24 @@ import numpy as np
 import pytest
 import tomli_w
 
-from ffnn.core import TrainConfig
-from ffnn.core.csvdata import load_csv
 from ffnn.core import (
     DataSpec,
     Experiment,
     ExperimentError,
     NetSpec,
-    SpecError,
+    TrainConfig,
     build_data,
     build_network,
     build_trainer,
 )
 from ffnn.core.assemble import restore_trainer
+from ffnn.core.csvdata import load_csv
 from ffnn.core.exports import (
     export_dataset_csv,
     export_history_csv,
     export_weights_json,
     export_weights_npz,
 )
-from ffnn.core.losses import DEFAULT_LOSS
-from ffnn.core.specs import output_units
 from ffnn.core.storage import load_experiment, load_weights, read_weights, save_experiment
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from textual.widgets import Input, Select, Static
 
-from ffnn.core import DataSpec, Experiment, NetSpec
-from ffnn.core import TrainConfig
+from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig
 from ffnn.tui.app import FfnnApp
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.widgets import number_field
@@ -73,10 +72,10 @@ async def test_n_advances_exactly_one_step_and_N_one_epoch():
 async def test_typed_learning_rate_reaches_the_trainer():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await type_into(pilot, "learning-rate", "0.03")
+        await type_into(pilot, "train-learning-rate", "0.03")
         assert app.session.trainer.config.learning_rate == 0.03
         # Without Enter the value is sent once the typing settles.
-        await type_into(pilot, "learning-rate", "0.01", enter=False)
+        await type_into(pilot, "train-learning-rate", "0.01", enter=False)
         assert app.session.trainer.config.learning_rate == 0.03
         await pilot.pause(SETTLE + 0.3)
         assert app.session.trainer.config.learning_rate == 0.01
@@ -85,25 +84,25 @@ async def test_typed_learning_rate_reaches_the_trainer():
 async def test_typing_never_fires_key_actions():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await type_into(pilot, "seed", "nrRtl[]q+-", enter=False)
+        await type_into(pilot, "net-seed", "nrRtl[]q+-", enter=False)
         assert app.session.trainer.step_count == 0
         assert app.session.experiment.net.seed == 0
         assert app.session.network.layer_sizes == [2, 8, 8, 3]
         assert app.is_running
-        assert "not a whole number" in app.query_one("#net-seed-field", NumberField).error
+        assert "must be a whole number" in app.query_one("#net-seed-field", NumberField).error
 
 
 @pytest.mark.parametrize("text", ["abc", "-1", "0", "1e999"])
 async def test_invalid_learning_rates_are_refused_with_a_reason(text):
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await type_into(pilot, "learning-rate", text)
+        await type_into(pilot, "train-learning-rate", text)
         field = app.query_one("#train-learning-rate-field", NumberField)
         assert field.error.endswith("still 0.1"), f"no message for {text!r}: {field.error!r}"
         assert app.query_one("#train-learning-rate-error").display
         assert app.session.trainer.config.learning_rate == 0.1
         # Fixing the value clears the message and applies it.
-        await type_into(pilot, "learning-rate", "0.3")
+        await type_into(pilot, "train-learning-rate", "0.3")
         assert field.error == ""
         assert app.session.trainer.config.learning_rate == 0.3
 
@@ -113,8 +112,8 @@ async def test_batch_size_and_l2_apply_live_without_reset():
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n")
         structure = app.session.structure_version
-        await type_into(pilot, "batch-size", "8")
-        await type_into(pilot, "l2", "0.001")
+        await type_into(pilot, "train-batch-size", "8")
+        await type_into(pilot, "train-l2", "0.001")
         assert app.session.trainer.config.batch_size == 8
         assert app.session.trainer.config.l2 == 0.001
         assert app.session.structure_version == structure
@@ -343,13 +342,14 @@ async def test_loaded_experiment_continues_where_it_stopped(tmp_path):
 
 
 async def test_install_session_replaces_forms_and_views():
+    from ffnn.core import assemble
     from ffnn.tui.session import Session
 
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         other = experiment(learning_rate=0.03)
         other.net = NetSpec(hidden=[4], activations=["relu"], seed=5)
-        await app.install_session(Session(other))
+        await app.install_session(Session(assemble(other)))
         await pilot.pause()
         assert app.query_one("#train-learning-rate", Input).value == "0.03"
         assert app.query_one("#net-seed", Input).value == "5"
@@ -371,7 +371,7 @@ async def test_leaving_a_field_sends_its_value_at_once(monkeypatch):
     monkeypatch.setattr(number_field, "SETTLE", 60.0)  # so only leaving can send it
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await type_into(pilot, "learning-rate", "0.25", enter=False)
+        await type_into(pilot, "train-learning-rate", "0.25", enter=False)
         await pilot.press("tab")  # well before the settle pause
         await pilot.pause()
         assert app.session.trainer.config.learning_rate == 0.25
@@ -388,7 +388,8 @@ async def test_the_footer_makes_room_for_esc_while_a_field_has_focus():
         keys = await footer_keys_once(pilot, lambda keys: "escape" in keys)
         assert max(key.region.right for key in keys[:-1]) <= keys[-1].region.x  # palette key
         await pilot.press("escape")
-        await footer_keys_once(pilot, lambda keys: {"t", "l"} <= keys)
+        # at 80 columns the view keys come before t and l: v (next view), s (hide settings)
+        await footer_keys_once(pilot, lambda keys: {"v", "s"} <= keys)
 
 
 async def footer_keys_once(pilot, condition, frames: int = 20):

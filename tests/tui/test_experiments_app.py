@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Input, Select
 
 from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig
-from ffnn.core.cli import parse_app_args
 from ffnn.tui.app import FfnnApp
+from ffnn.tui.commands.launch import parse_app_args
 from ffnn.tui.screens.file_prompt import FilePrompt
 from ffnn.tui.widgets.confusion_matrix import ConfusionMatrix
 from ffnn.tui.widgets.decision_boundary import DecisionBoundary
@@ -35,8 +35,8 @@ def make_app(experiment: Experiment | None = None) -> FfnnApp:
 
 
 def flowers_app() -> FfnnApp:
-    experiment, loaded = parse_app_args(["--data", str(FLOWERS), "--target", "species"])
-    return FfnnApp(experiment=experiment, loaded=loaded, input_cursor_blink=False)
+    run = parse_app_args(["--data", str(FLOWERS), "--target", "species"])
+    return FfnnApp(run=run, input_cursor_blink=False)
 
 
 def params(app: FfnnApp) -> list[np.ndarray]:
@@ -117,7 +117,7 @@ async def test_ctrl_o_restores_the_run_in_a_fresh_app(tmp_path):
         assert session.experiment.data.seed == 0  # the form follows the opened run
         assert second.query_one("#net-seed", Input).value == "0"
         # The loss plot shows the restored history.
-        assert second._plot._history is session.trainer.history
+        assert second.main.plot._history is session.trainer.history
         # Playing on continues the same run, bit for bit.
         await pilot.press("n")
         for mine, theirs in zip(params(second), next_params, strict=True):
@@ -229,7 +229,7 @@ async def test_keys_of_the_main_screen_are_off_in_the_prompt(tmp_path):
      lambda p: '"layer_sizes"' in p.read_text()),
     ("export_dataset", "spirals.data.csv",
      lambda p: len(p.read_text().splitlines()) == 201 and "split" in p.read_text()),
-    ("export_history", "spirals-2-8-8-3.history.csv",
+    ("export_history", "spirals-2-8-8-3-history.csv",
      lambda p: len(p.read_text().splitlines()) == 3),
     ("export_screenshot", "ffnn-tui-spirals-2-8-8-3.svg",
      lambda p: p.read_text().startswith("<svg") and "Decision" in p.read_text()),
@@ -306,7 +306,7 @@ async def test_csv_typed_in_the_form_replaces_the_data():
         assert app.query_one("#data-name", Select).value == "csv"
         assert app.query_one("#data-target", Select).value == "admitted"  # the last column
         assert not app.query_one("#data-path-error").display
-        assert app._confusion.counts is not None
+        assert app.main.confusion.counts is not None
 
         # Another target: a numeric column with many values is a regression.
         app.query_one("#data-target", Select).value = "exam1"
@@ -339,8 +339,8 @@ async def test_picking_csv_without_a_file_asks_for_one():
 
 
 async def test_boundary_axes_read_in_the_files_own_units():
-    experiment, loaded = parse_app_args(["--data", str(EXAMS), "--target", "admitted"])
-    app = FfnnApp(experiment=experiment, loaded=loaded, input_cursor_blink=False)
+    app = FfnnApp(run=parse_app_args(["--data", str(EXAMS), "--target", "admitted"]),
+                  input_cursor_blink=False)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         boundary = app.query_one(DecisionBoundary)
@@ -417,7 +417,8 @@ async def test_a_csv_shows_its_own_sample_and_class_counts():
         app.query_one("#data-name", Select).value = "spirals"
         await pilot.pause(0.3)
         assert app.session.dataset.n_features == 2
-        assert app.query_one("#data-n-samples", Input).value == str(app.session.experiment.data.n_samples)
+        samples = app.query_one("#data-n-samples", Input).value
+        assert samples == str(app.session.experiment.data.n_samples)
 
 
 # --- confusion matrix ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """``ffnn-tui train --export-screenshot``: an SVG of the app showing the network trained
-headless (the console script passes the app's drawing function to the core CLI)."""
+headless, drawn from the trained run itself (no save and reload on the way)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ffnn.core.cli import train_main
 from ffnn.tui import cli
 
 TRAIN = ["train", "--dataset", "xor", "--samples", "80", "--layers", "4", "--epochs", "7",
@@ -28,7 +27,6 @@ def test_train_writes_an_svg_of_the_trained_run(tmp_path):
 
 
 def test_a_screenshot_of_a_run_on_a_csv_file(tmp_path):
-    # The run goes through a temporary experiment folder: the CSV path must survive it.
     svg = tmp_path / "flowers.svg"
     flowers = Path(__file__).resolve().parents[2] / "assets" / "flowers.csv"
     with pytest.raises(SystemExit) as done:
@@ -47,11 +45,3 @@ def test_an_unwritable_screenshot_path_fails_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(folder) in err[0] and "cannot write" in err[0]
     assert folder.is_dir() and not any(folder.iterdir())
-
-
-def test_the_core_cli_alone_says_screenshots_need_the_app(tmp_path, capsys):
-    with pytest.raises(SystemExit) as done:
-        train_main([*TRAIN[1:], "--export-screenshot", str(tmp_path / "x.svg")])
-    assert done.value.code == 2
-    assert "--export-screenshot" in capsys.readouterr().err
-    assert not (tmp_path / "x.svg").exists()

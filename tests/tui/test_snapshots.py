@@ -7,8 +7,7 @@ and look at the SVGs before committing them.
 
 from __future__ import annotations
 
-from ffnn.core import DataSpec, Experiment, NetSpec
-from ffnn.core import TrainConfig
+from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig
 from ffnn.tui.app import FfnnApp
 
 
@@ -52,16 +51,15 @@ def test_wide_layout_csv_with_four_features(snap_compare, monkeypatch):
     """Own data: the CSV fields filled, a pair of the four features, the confusion matrix."""
     from pathlib import Path
 
-    from ffnn.core.cli import parse_app_args
+    from ffnn.tui.commands.launch import parse_app_args
 
     monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the path shows as typed
-    experiment, _ = parse_app_args(["--data", "assets/flowers.csv", "--target", "species",
-                                    "--lr", "0.3"])
+    run = parse_app_args(["--data", "assets/flowers.csv", "--target", "species", "--lr", "0.3"])
 
     async def train_and_pick_a_pair(pilot) -> None:
         await train_a_little(pilot)
         await pilot.press("f", "f")
         await pilot.pause()
 
-    assert snap_compare(FfnnApp(experiment=experiment, input_cursor_blink=False),
+    assert snap_compare(FfnnApp(run=run, input_cursor_blink=False),
                         terminal_size=(120, 40), run_before=train_and_pick_a_pair)

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 import ffnn.tui.widgets.decision_boundary as decision_boundary_module
 from ffnn.core import History, Network, TrainConfig, Trainer, datasets
+from ffnn.tui.viewdata import PlaneData, StatusData
 from ffnn.tui.widgets.decision_boundary import (
     HALF_BLOCK,
     PALETTE,
@@ -26,6 +27,15 @@ from ffnn.tui.widgets.status_bar import StatusBar, format_status
 from ffnn.tui.widgets.weights_table import WeightsTable, format_value
 
 CSS = Path(decision_boundary_module.__file__).parent / "widgets.tcss"
+
+
+def set_plane(boundary, X, y, X_test, y_test, task, n_classes, x_range, y_range, **more):
+    boundary.set_data(PlaneData(X, y, X_test, y_test, task, n_classes, x_range, y_range,
+                                **more))
+
+
+def status(*args, note: str = "") -> StatusData:
+    return StatusData(*args, note=note)
 
 
 class OneWidget(App):
@@ -136,7 +146,7 @@ def cell_style(boundary: DecisionBoundary, line: int, column: int):
 async def test_boundary_shows_two_classes_left_and_right_with_points():
     boundary = DecisionBoundary()
     async with OneWidget(boundary).run_test(size=(60, 20)) as pilot:
-        boundary.set_data(TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2,
+        set_plane(boundary, TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2,
                           (-6.0, 6.0), (-6.0, 6.0))
         boundary.draw_model(SignNet())
         await pilot.pause()
@@ -179,7 +189,7 @@ async def test_boundary_shows_two_classes_left_and_right_with_points():
 async def test_boundary_reuses_cached_styles_between_draws():
     boundary = DecisionBoundary()
     async with OneWidget(boundary).run_test(size=(40, 12)) as pilot:
-        boundary.set_data(TRAIN_X, TRAIN_Y, None, None, "classification", 2, (-6, 6), (-6, 6))
+        set_plane(boundary, TRAIN_X, TRAIN_Y, None, None, "classification", 2, (-6, 6), (-6, 6))
         boundary.draw_model(SignNet())
         await pilot.pause()
         first = [segment.style for segment in boundary.render_line(2)]
@@ -193,7 +203,7 @@ async def test_boundary_reuses_cached_styles_between_draws():
 async def test_boundary_twelve_classes_get_distinct_colours():
     boundary = DecisionBoundary()
     async with OneWidget(boundary).run_test(size=(80, 10)) as pilot:
-        boundary.set_data(None, None, None, None, "classification", 12, (-6, 6), (-6, 6))
+        set_plane(boundary, None, None, None, None, "classification", 12, (-6, 6), (-6, 6))
         boundary.draw_model(ManyClassNet())
         await pilot.pause()
         colours = {segment.style.color for segment in boundary.render_line(3)
@@ -206,7 +216,7 @@ async def test_boundary_regression_uses_diverging_scale():
     boundary = DecisionBoundary()
     X = np.array([[-5.0, 0.0], [5.0, 0.0]])
     async with OneWidget(boundary).run_test(size=(50, 12)) as pilot:
-        boundary.set_data(X, np.array([-5.0, 5.0]), None, None, "regression", 1, (-6, 6), (-6, 6))
+        set_plane(boundary, X, np.array([-5.0, 5.0]), None, None, "regression", 1, (-6, 6), (-6, 6))
         boundary.draw_model(LinearRegressionNet())
         await pilot.pause()
         margin, cols, rows = boundary._layout()
@@ -243,7 +253,7 @@ async def test_boundary_hint_without_network_and_tiny_sizes():
     async with OneWidget(boundary).run_test(size=(40, 10)) as pilot:
         await pilot.pause()
         assert any("no network yet" in line for line in lines_of(boundary))
-        boundary.set_data(TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2, (-6, 6), (-6, 6))
+        set_plane(boundary, TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2, (-6, 6), (-6, 6))
         await pilot.pause()
         assert any("no network yet" in line for line in lines_of(boundary))
         boundary.draw_model(SignNet())
@@ -262,12 +272,12 @@ async def test_boundary_survives_nan_networks_and_odd_data():
     boundary = DecisionBoundary()
     async with OneWidget(boundary).run_test(size=(30, 8)) as pilot:
         odd_X = np.array([[np.nan, 0.0], [np.inf, 1.0], [100.0, 100.0], [0.0, 0.0]])
-        boundary.set_data(odd_X, np.array([0, 1, 1, 5]), np.zeros((0, 2)), np.zeros(0),
+        set_plane(boundary, odd_X, np.array([0, 1, 1, 5]), np.zeros((0, 2)), np.zeros(0),
                           "classification", 2, (0.0, 0.0), (np.nan, 1.0))
         boundary.draw_model(NanNet(is_classifier=True))
         await pilot.pause()
         assert HALF_BLOCK in "".join(lines_of(boundary))
-        boundary.set_data(odd_X, np.array([np.nan, np.inf, 1.0, 2.0]), None, None,
+        set_plane(boundary, odd_X, np.array([np.nan, np.inf, 1.0, 2.0]), None, None,
                           "regression", 1, (-6, 6), (-6, 6))
         boundary.draw_model(NanNet(is_classifier=False))
         await pilot.pause()
@@ -284,7 +294,7 @@ async def test_boundary_survives_nan_networks_and_odd_data():
 
 def test_boundary_calls_are_noops_when_not_mounted():
     boundary = DecisionBoundary()
-    boundary.set_data(TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2, (-6, 6), (-6, 6))
+    set_plane(boundary, TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, "classification", 2, (-6, 6), (-6, 6))
     boundary.draw_model(SignNet())
     boundary.show_test = False
     assert boundary.grid is None
@@ -310,17 +320,18 @@ async def test_widgets_follow_a_real_training_run():
     async with app.run_test(size=(80, 60)) as pilot:
         boundary, plot = app.query_one(DecisionBoundary), app.query_one(LossPlot)
         table, bar = app.query_one(WeightsTable), app.query_one(StatusBar)
-        boundary.set_data(X_train, y_train, X_test, y_test, "classification", 3,
-                          datasets.RANGE, datasets.RANGE)
+        set_plane(boundary, X_train, y_train, X_test, y_test, "classification", 3,
+                  datasets.RANGE, datasets.RANGE)
         previous = ([w.copy() for w in net.weights], [b.copy() for b in net.biases])
         steps = list(trainer.steps())
         boundary.draw_model(net)
         plot.update_history(trainer.history)
         table.update_weights(net.weights, net.biases, *previous, activations=net.activations)
         history = trainer.history
-        bar.update_status(False, trainer.epoch, steps[-1].step, 100.0, history.train_loss[-1],
-                          history.test_loss[-1], history.train_metric[-1],
-                          history.test_metric[-1], history.metric_name)
+        bar.update_status(status(False, trainer.epoch, steps[-1].step, 100.0,
+                                 history.train_loss[-1], history.test_loss[-1],
+                                 history.train_metric[-1], history.test_metric[-1],
+                                 history.metric_name))
         await pilot.pause()
         assert boundary.grid is not None and not boundary.error
         text = "".join(lines_of(boundary))
@@ -565,32 +576,32 @@ def test_loss_plot_update_is_noop_when_not_mounted():
 
 
 def test_format_status_fields():
-    text = format_status(True, 12, 3400, 1234.4, 0.123456, math.nan, 0.95, 0.931, "accuracy",
-                         "rebuilt network").plain
+    text = format_status(status(True, 12, 3400, 1234.4, 0.123456, math.nan, 0.95, 0.931,
+                                "accuracy", note="rebuilt network")).plain
     assert text.startswith("▶ running")
     for part in ["epoch 12", "step 3400", "steps/s 1234", "loss 0.1235 / –",
                  "acc 95.0% / 93.1%", "rebuilt network"]:
         assert part in text
-    text = format_status(False, 0, 0, 0.0, math.inf, None, math.nan, -0.5, "r2").plain
+    text = format_status(status(False, 0, 0, 0.0, math.inf, None, math.nan, -0.5, "r2")).plain
     assert text.startswith("⏸ paused")
     assert "loss inf / –" in text and "R² – / -0.5" in text
 
 
 def test_format_status_keeps_the_note_whole_in_a_narrow_line():
     args = (False, 1, 10, math.nan, 1.059, 0.9382, 0.425, 0.525, "accuracy")
-    text = format_status(*args, note="10/frame │ one step", width=60).plain
+    text = format_status(status(*args, note="10/frame │ one step"), width=60).plain
     assert len(text) == 60
     assert text.endswith("│ 10/frame │ one step") and "…" in text
     assert text.startswith("⏸ paused  epoch 1")
-    wide = format_status(*args, note="10/frame │ one step", width=200).plain
+    wide = format_status(status(*args, note="10/frame │ one step"), width=200).plain
     assert "…" not in wide and "acc 42.5% / 52.5%" in wide
 
 
 async def test_status_bar_fits_its_note_to_the_width():
     bar = StatusBar()
     async with OneWidget(bar).run_test(size=(60, 3)) as pilot:
-        bar.update_status(False, 1, 10, math.nan, 1.059, 0.9382, 0.425, 0.525, "accuracy",
-                          note="10/frame │ reset to the initial weights")
+        bar.update_status(status(False, 1, 10, math.nan, 1.059, 0.9382, 0.425, 0.525,
+                                 "accuracy", note="10/frame │ reset to the initial weights"))
         await pilot.pause()
         assert "reset to the initial weights" in app_text(pilot.app).replace("&#160;", " ")
 
@@ -598,19 +609,21 @@ async def test_status_bar_fits_its_note_to_the_width():
 async def test_status_bar_shows_status_and_survives_tiny_size():
     bar = StatusBar()
     async with OneWidget(bar).run_test(size=(120, 3)) as pilot:
-        bar.update_status(True, 7, 250, 99.0, 0.5, 0.6, 0.9, 0.8, "accuracy", note="hello")
+        bar.update_status(status(True, 7, 250, 99.0, 0.5, 0.6, 0.9, 0.8, "accuracy",
+                                 note="hello"))
         await pilot.pause()
         assert bar.size.height == 1
         screen = app_text(pilot.app)
         assert "epoch 7" in bar.text and "0.5000 / 0.6000" in bar.text and "hello" in bar.text
         assert "epoch" in screen
         await pilot.resize_terminal(1, 1)
-        bar.update_status(False, 1, 1, math.nan, math.nan, math.inf, -math.inf, math.nan, "r2")
+        bar.update_status(status(False, 1, 1, math.nan, math.nan, math.inf, -math.inf, math.nan,
+                                 "r2"))
         await pilot.pause()
         app_text(pilot.app)
 
 
 def test_status_bar_update_when_not_mounted():
     bar = StatusBar()
-    bar.update_status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy")
+    bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
     assert "epoch 1" in bar.text

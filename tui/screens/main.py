@@ -50,8 +50,6 @@ def layout_mode(width: int, height: int) -> str:
 
 
 class MainScreen(Screen):
-    AUTO_FOCUS = None  # keys work at once; Tab walks into the settings
-
     def __init__(self) -> None:
         super().__init__()
         self.view = "boundary"        # the tab shown when not everything fits

@@ -231,6 +231,10 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             select.set_options(options)
         if select.value != value:
             select.value = value
+        elif options is not None:
+            # Same value, new label ("auto (cross_entropy)" -> "auto (mse)"): Select redraws
+            # its label only when the value changes, so run its watcher once more.
+            select.mutate_reactive(Select.value)
 
     # --- from the fields ---------------------------------------------------------------------
     def _edited(self, source: Widget, **values) -> None:
@@ -283,9 +287,8 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         file field) fills the target choice from its header first: the current target if the
         file has that column, else its last column."""
         path = self.query_one("#data-path", Input).value.strip()
-        error = self.query_one("#data-path-error", Label)
         if not path:
-            show_reason(error, "data file: enter the path of a CSV file, then Enter")
+            self._refuse_csv("data file: enter the path of a CSV file, then Enter")
             self.query_one("#data-path", Input).focus()
             return
         target = self.query_one("#data-target", Select).value
@@ -293,7 +296,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             try:
                 columns = read_columns(path)
             except CsvError as problem:
-                show_reason(error, str(problem))
+                self._refuse_csv(str(problem))
                 return
             if target not in columns:
                 target = self.experiment.data.target
@@ -304,10 +307,16 @@ class ConfigPanel(VerticalScroll, can_focus=False):
                 self._set_select("data-target", [(name, name) for name in columns], target)
             self._update_enabled()
         if target is Select.NULL or not target:
-            show_reason(error, "target: choose the column to predict")
+            self._refuse_csv("target: choose the column to predict")
             return
-        show_reason(error, "")
+        show_reason(self.query_one("#data-path-error", Label), "")
         self._edited(source, **{"data.name": "csv", "data.path": path, "data.target": target})
+
+    def _refuse_csv(self, message: str) -> None:
+        """Say why the file cannot be used; the dataset choice goes back to the data in use."""
+        show_reason(self.query_one("#data-path-error", Label), message)
+        with self.prevent(Select.Changed):
+            self._set_select("data-name", None, self.experiment.data.name)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "regenerate":
