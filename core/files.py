@@ -114,19 +114,21 @@ def write_bytes(path, content: bytes) -> None:
     write_atomically({Path(path): content})
 
 
-def write_new(path: Path, content: bytes) -> None:
+def write_new(path: Path, content: bytes, mode: int = 0o666) -> None:
     """Create ``path``, which must not exist yet, with ``content`` flushed to disk. Meant for
     a file that nothing names until a later step commits it, so it needs no temp name: a
     half-written one is an orphan for the next save to remove. Failure -> ExperimentError
     (FileExistsError is passed on, for the caller to pick another name), no file left."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         raise
     except OSError as error:
         raise _cannot_write(path, error) from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)  # exactly ``mode``, whatever the umask
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -261,15 +263,23 @@ def removable_files(toml_path: Path, keep: set[str], retire: set[str], *, temps:
     return found
 
 
-def experiment_files(path) -> list[Path]:
+def _retired(toml_path: Path, previous: set[str] | None, with_network: bool) -> set[str]:
+    """Format-1 files a save removes: those the TOML it replaces named and, when the save
+    writes a network, name.npz and name.history.csv in any case (a format-1 save would have
+    overwritten them; left by a save killed after its commit, they go with the next one)."""
+    return (previous or set()) | (legacy_names(toml_path) if with_network else set())
+
+
+def experiment_files(path, with_network: bool = True) -> list[Path]:
     """What a save to ``path`` writes over or removes, for an overwrite warning: first the
     TOML (which may not exist yet), then the existing arrays (.npz) and history (.csv) files
-    the save replaces: those the TOML names now (format 1's name.npz and name.history.csv
-    included) and any an earlier killed save left. The files a save writes get new names,
-    so they overwrite nothing."""
+    the save replaces: those the TOML names now, format 1's name.npz and name.history.csv,
+    and any an earlier killed save left. (``with_network=False``: a save of the settings
+    alone, which keeps a format-1 name.npz the TOML does not name.) The files a save writes
+    get new names, so they overwrite nothing."""
     toml_path = experiment_toml(path)
-    named = named_parts(toml_path) or set()
-    return [toml_path, *removable_files(toml_path, set(), named, temps=False)]
+    retire = _retired(toml_path, named_parts(toml_path), with_network)
+    return [toml_path, *removable_files(toml_path, set(), retire, temps=False)]
 
 
 def sibling_paths(path) -> list[Path]:
@@ -280,13 +290,14 @@ def sibling_paths(path) -> list[Path]:
 def _write_parts(toml_path: Path, parts: dict[str, bytes]) -> dict[str, Path]:
     """Write each part as "name.<new id><ending>", flushed; {part: path}. All or none."""
     stem = experiment_stem(toml_path)
+    mode = _file_mode(toml_path)  # a TOML kept private keeps its arrays private too
     for _ in range(16):  # a name already taken (one in 4·10⁹) just means another draw
         token = secrets.token_hex(4)
         paths = {key: toml_path.with_name(f"{stem}.{token}{PART_ENDINGS[key]}") for key in parts}
         written: list[Path] = []
         try:
             for key, content in parts.items():
-                write_new(paths[key], content)
+                write_new(paths[key], content, mode)
                 written.append(paths[key])
             return paths
         except FileExistsError:
@@ -321,7 +332,8 @@ def save_set(toml_path: Path, parts: dict[str, bytes],
             raise
         sync_directory(directory)  # the commit itself
         keep = {path.name for path in written.values()}
-        for old in removable_files(toml_path, keep, previous or set(), temps=True):
+        retire = _retired(toml_path, previous, bool(parts))
+        for old in removable_files(toml_path, keep, retire, temps=True):
             remove_quietly(old)
 
 

@@ -115,8 +115,7 @@ def _model_table(network: Network, trainer, dataset: Dataset | None):
         model["epochs_trained"] = int(trainer.epoch)
         model["steps_trained"] = int(trainer.step_count)
         parts["history"] = history_csv_bytes(trainer.history)
-    parts["arrays"] = npz_bytes(arrays)
-    return model, parts
+    return model, {"arrays": npz_bytes(arrays), **parts}
 
 
 def save_experiment(path, experiment: Experiment, trainer=None, dataset: Dataset | None = None,
@@ -378,6 +377,9 @@ def _load(toml_path: Path, weights) -> LoadedExperiment:
     return loaded
 
 
+LOAD_ATTEMPTS = 10  # reads of a TOML that other saves keep replacing, before giving up
+
+
 def _stamp(path: Path):
     try:
         info = path.stat()
@@ -395,14 +397,14 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
         toml_path.suffix.lower() != ".toml" and not toml_path.exists()
     ):
         toml_path = experiment_toml(path)  # "run.npz" or "run" mean run.toml
-    for attempt in range(3):
+    for attempt in range(LOAD_ATTEMPTS):
         stamp = _stamp(toml_path)
         try:
             return _load(toml_path, weights)
         except ExperimentError:
             # A save in another process may have committed a new TOML and removed the files
             # the one read here named: read again. The same TOML -> the error is real.
-            if attempt == 2 or _stamp(toml_path) == stamp:
+            if attempt == LOAD_ATTEMPTS - 1 or _stamp(toml_path) == stamp:
                 raise
     raise AssertionError("unreachable")
 
