@@ -11,10 +11,13 @@ refers to yet, are flushed to disk, and only then is the TOML renamed into place
 rename is the commit point: before it the old TOML names the old files, which are
 untouched; after it the new TOML names the new ones, complete. The files the old TOML
 named are removed after the commit, with whatever an earlier killed save left (its temp
-files, and arrays/history under this name that no TOML refers to).
+files, and arrays/history under this name that no TOML refers to). Saves into one folder
+hold a lock on it, so one never removes the parts another has not committed yet; a load
+whose TOML was replaced under it by such a save reads the new one.
 
 Files of format 1 (``name.npz`` and ``name.history.csv`` beside ``name.toml``, not named in
-it) still load; saving over one replaces them by the named pair.
+it) still load, and a mix of two saves among them is refused (the epochs disagree); a save
+with a network over one removes them, as a format-1 save overwrote them.
 
 Every read problem is an ``ExperimentError`` with one line naming the file and the problem,
 and leaves everything the caller holds untouched. ``.npz`` files are read with
