@@ -1,23 +1,34 @@
 """Experiments on disk: save and load.
 
-A saved experiment is up to three files side by side: ``name.toml`` (the specs, human-editable,
-with a ``[model]`` table naming the network's layer sizes and activations when weights were
-saved), ``name.npz`` (weights, trainer/optimizer state, CSV standardisation) and
-``name.history.csv`` (per-epoch losses and metrics). A CSV's path is stored relative to the
-TOML file and read back relative to it.
+A saved experiment is ``name.toml`` (the specs, human-editable) and, when it has a network,
+two files beside it that its ``[model]`` table names: ``arrays = "name.<id>.npz"`` (weights,
+trainer/optimizer state, CSV standardisation) and ``history = "name.<id>.history.csv"``
+(per-epoch losses and metrics); ``<id>`` is 8 random hex digits, new for every save. A CSV's
+path is stored relative to the TOML file and read back relative to it.
 
-A save writes all its files or none (``files.write_atomically``). Every read problem is an
-``ExperimentError`` with one line naming the file and the problem, and leaves everything the
-caller holds untouched. ``.npz`` files are always read with ``allow_pickle=False``: a model
-file must never be able to run code.
+A save is all or nothing as a set: the arrays and history go to new names that nothing
+refers to yet, are flushed to disk, and only then is the TOML renamed into place. That
+rename is the commit point: before it the old TOML names the old files, which are
+untouched; after it the new TOML names the new ones, complete. The files the old TOML
+named are removed after the commit, with whatever an earlier killed save left (its temp
+files, and arrays/history under this name that no TOML refers to). Saves into one folder
+hold a lock on it, so one never removes the parts another has not committed yet; a load
+whose TOML was replaced under it by such a save reads the new one.
+
+Files of format 1 (``name.npz`` and ``name.history.csv`` beside ``name.toml``, not named in
+it) still load, and a mix of two saves among them is refused (the epochs disagree); a save
+with a network over one removes them, as a format-1 save overwrote them.
+
+Every read problem is an ``ExperimentError`` with one line naming the file and the problem,
+and leaves everything the caller holds untouched. ``.npz`` files are read with
+``exports.read_weights_npz``: headers checked against the network before any data, and
+``allow_pickle=False`` (a model file must never be able to run code).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import tomllib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +36,27 @@ import numpy as np
 import tomli_w
 
 from ffnn.core.data import Dataset
+from ffnn.core.exports import (
+    checked_weights,
+    load_weights,
+    npz_bytes,
+    read_weights,
+    read_weights_npz,
+    set_weights,
+    weights_arrays,
+)
 from ffnn.core.fields import SpecError, is_int
 from ffnn.core.files import (
+    PART_ENDINGS,
     ExperimentError,
+    experiment_files,
+    experiment_stem,
+    experiment_toml,
     file_problem,
     relative_to,
+    save_set,
+    sibling_paths,
     tidy_path,
-    write_atomically,
 )
 from ffnn.core.network import Network
 from ffnn.core.serialisation import (
@@ -45,42 +70,14 @@ from ffnn.core.serialisation import (
 )
 from ffnn.core.specs import OUTPUT_ACTIVATIONS, Experiment, NetSpec, output_activation
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: [model] names its arrays and history files; 1: fixed names beside it
 
 
 def _fail(path, problem: str) -> ExperimentError:
     return ExperimentError(f"{path}: {problem}")
 
 
-def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    for key, array in arrays.items():
-        if array.dtype.hasobject:
-            raise ExperimentError(f"refusing to save object array '{key}' (it would be pickled)")
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
-
 # --- save --------------------------------------------------------------------------------
-
-
-def sibling_paths(path) -> tuple[Path, Path, Path]:
-    """(toml, npz, history csv) for an experiment path (the suffix is replaced)."""
-    path = Path(path)
-    base = path.with_suffix("") if path.suffix.lower() in (".toml", ".npz") else path
-    return (base.with_name(base.name + ".toml"), base.with_name(base.name + ".npz"),
-            base.with_name(base.name + ".history.csv"))
-
-
-def weights_arrays(network: Network) -> dict[str, np.ndarray]:
-    arrays = {}
-    for i, (W, b) in enumerate(zip(network.weights, network.biases, strict=True)):
-        arrays[f"W{i}"] = np.array(W)
-        arrays[f"b{i}"] = np.array(b)
-    arrays["layer_sizes"] = np.array(network.layer_sizes, dtype=np.int64)
-    arrays["activations"] = np.array(list(network.activations), dtype=str)
-    return arrays
 
 
 def _dataset_arrays(dataset: Dataset | None) -> dict[str, np.ndarray]:
@@ -97,48 +94,57 @@ def _dataset_arrays(dataset: Dataset | None) -> dict[str, np.ndarray]:
 
 HEADER_COMMENT = (
     "# ffnn-tui experiment. Edit freely; run with `ffnn-tui {name}` or\n"
-    "# `ffnn-tui train --config {name}`. Weights, if saved, are in {stem}.npz beside this file.\n"
+    "# `ffnn-tui train --config {name}`. Weights and history, if saved, are in the files\n"
+    "# [model] names (arrays, history), beside this file.\n"
 )
+
+
+def _model_table(network: Network, trainer, dataset: Dataset | None):
+    """([model] table, {part: bytes}) for a network and, if any, its trainer."""
+    model: dict = {"layer_sizes": [int(n) for n in network.layer_sizes],
+                   "activations": list(network.activations)}
+    arrays = weights_arrays(network)
+    arrays.update(_dataset_arrays(dataset))
+    if dataset is not None:
+        model["feature_names"] = list(dataset.feature_names)
+        if dataset.class_names:
+            model["class_names"] = list(dataset.class_names)
+    parts: dict[str, bytes] = {}
+    if trainer is not None:
+        state: dict[str, np.ndarray] = {}
+        structure = pack_state(trainer.state_dict(), state)
+        arrays.update(state)
+        arrays["trainer_state"] = np.array(json.dumps(structure))
+        model["epochs_trained"] = int(trainer.epoch)
+        model["steps_trained"] = int(trainer.step_count)
+        parts["history"] = history_csv_bytes(trainer.history)
+    return model, {"arrays": npz_bytes(arrays), **parts}
 
 
 def save_experiment(path, experiment: Experiment, trainer=None, dataset: Dataset | None = None,
                     *, network: Network | None = None) -> Path:
     """Write ``path`` (.toml) and, when there is a network (``trainer.network`` or
-    ``network``), ``<stem>.npz`` with weights, trainer/optimizer state and CSV
-    standardisation, plus ``<stem>.history.csv``. All or nothing, each write atomic.
-    Returns the TOML path."""
-    toml_path, npz_path, history_path = sibling_paths(path)
+    ``network``), the .npz with weights, trainer/optimizer state and CSV standardisation,
+    plus (with a trainer) the history CSV, which the TOML names (see module doc). All or
+    nothing: on failure ExperimentError, and the old files are untouched. Returns the TOML
+    path."""
+    toml_path = experiment_toml(path)
     if network is None and trainer is not None:
         network = trainer.network
-    document: dict = {"format": FORMAT_VERSION, **experiment_to_dict(experiment)}
+    document: dict = {"format": 1, **experiment_to_dict(experiment)}
     if experiment.data.path:
         # A CSV path is stored relative to the TOML, so a folder of both can move as one.
         document["data"]["path"] = relative_to(experiment.data.path, toml_path.parent)
-    files: dict[Path, bytes] = {}
-    if network is not None:
-        model: dict = {
-            "layer_sizes": [int(n) for n in network.layer_sizes],
-            "activations": list(network.activations),
-        }
-        arrays = weights_arrays(network)
-        arrays.update(_dataset_arrays(dataset))
-        if dataset is not None:
-            model["feature_names"] = list(dataset.feature_names)
-            if dataset.class_names:
-                model["class_names"] = list(dataset.class_names)
-        if trainer is not None:
-            state: dict[str, np.ndarray] = {}
-            structure = pack_state(trainer.state_dict(), state)
-            arrays.update(state)
-            arrays["trainer_state"] = np.array(json.dumps(structure))
-            model["epochs_trained"] = int(trainer.epoch)
-            model["steps_trained"] = int(trainer.step_count)
-            files[history_path] = history_csv_bytes(trainer.history)
-        document["model"] = model
-        files[npz_path] = npz_bytes(arrays)
-    header = HEADER_COMMENT.format(name=toml_path.name, stem=toml_path.stem)
-    files = {toml_path: (header + "\n" + tomli_w.dumps(document)).encode(), **files}
-    write_atomically(files)
+    model, parts = _model_table(network, trainer, dataset) if network else (None, {})
+    header = HEADER_COMMENT.format(name=toml_path.name)
+
+    def toml_bytes(names: dict[str, str]) -> bytes:
+        if model is not None:  # format 1 readers could not find the named parts: say 2
+            document["format"] = FORMAT_VERSION
+            document["model"] = {**model, **names}
+        return (header + "\n" + tomli_w.dumps(document)).encode()
+
+    save_set(toml_path, parts, toml_bytes)
     return toml_path
 
 
@@ -153,6 +159,7 @@ class LoadedExperiment:
     history: dict | None             # lists per HISTORY_KEYS + "metric_name"; None if absent
     dataset_meta: dict = field(default_factory=dict)  # feature_names, class_names, mean, std
     path: Path | None = None
+    arrays_path: Path | None = None  # the .npz the network (and trainer state) came from
 
 
 def _read_toml(path: Path) -> dict:
@@ -167,95 +174,28 @@ def _read_toml(path: Path) -> dict:
         raise _fail(path, f"TOML syntax error: {str(error).splitlines()[0]}") from None
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Every array in an .npz, read with allow_pickle=False; ExperimentError otherwise."""
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(6)
-        if magic[:1] == b"\x80" and magic[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            raise _fail(path, "holds pickled data; refused (a model file must never be able "
-                        "to run code)")
-        if magic == b"\x93NUMPY":
-            raise _fail(path, "holds a single .npy array, not an .npz archive")
-        if magic[:2] != b"PK":
-            raise _fail(path, "not a valid .npz file (not a zip archive)")
-        archive = np.load(path, allow_pickle=False)
-        with archive:
-            arrays = {}
-            for key in archive.files:
-                try:
-                    arrays[key] = archive[key]
-                except ValueError as error:
-                    if "allow_pickle" in str(error) or "Object arrays" in str(error):
-                        raise _fail(
-                            path, f"array '{key}' holds pickled objects; refused (a model file "
-                            "must never be able to run code)"
-                        ) from None
-                    raise
-            return arrays
-    except ExperimentError:
-        raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
-            AttributeError) as error:
-        if isinstance(error, OSError) and error.errno is not None:  # the file system's, not
-            raise _fail(path, file_problem(error, "an .npz file")) from None  # the archive's
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise _fail(path, f"not a valid .npz file (truncated or corrupt: {detail})") from None
-
-
-def _weights_from_arrays(path, arrays, sizes: list[int] | None):
-    """(weights, biases) checked against ``sizes``; when None, against each other."""
-    n_layers = 0
-    while f"W{n_layers}" in arrays:
-        n_layers += 1
-    if n_layers == 0:
-        raise _fail(path, "no weights in the file (expected arrays W0, b0, ...)")
-    if sizes is None:
-        for i in range(n_layers):
-            if arrays[f"W{i}"].ndim != 2:
-                raise _fail(path, f"array 'W{i}' has shape {arrays[f'W{i}'].shape}, not a matrix")
-        sizes = [arrays["W0"].shape[0], *(arrays[f"W{i}"].shape[1] for i in range(n_layers))]
-    if n_layers != len(sizes) - 1:
-        raise _fail(path, f"has {n_layers} weight layers, the network has {len(sizes) - 1}")
-    weights, biases = [], []
-    for i in range(n_layers):
-        if f"b{i}" not in arrays:
-            raise _fail(path, f"array 'b{i}' is missing")
-        W, b = arrays[f"W{i}"], arrays[f"b{i}"]
-        for name, array, shape in ((f"W{i}", W, (sizes[i], sizes[i + 1])),
-                                   (f"b{i}", b, (sizes[i + 1],))):
-            if array.shape != shape:
-                raise _fail(
-                    path, f"array '{name}' has shape {array.shape}, the network needs {shape}"
-                )
-            if array.dtype.kind not in "fiu":
-                raise _fail(path, f"array '{name}' is {array.dtype}, not numbers")
-            if not np.all(np.isfinite(array)):
-                raise _fail(path, f"array '{name}' holds non-finite values (nan or inf)")
-        weights.append(W)
-        biases.append(b)
-    return weights, biases
-
-
-def _set_weights(network: Network, weights, biases) -> Network:
-    """Copy shape-checked arrays into ``network``'s own buffers (cast to its dtype)."""
-    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        network.weights[i][...] = W
-        network.biases[i][...] = b
-    return network
-
-
 def _network_with(sizes, activations, spec: NetSpec, weights, biases) -> Network:
     network = Network(list(sizes), list(activations), init=spec.init, seed=spec.seed,
                       dtype=np.dtype(spec.dtype))
-    return _set_weights(network, weights, biases)
+    return set_weights(network, weights, biases)
+
+
+def _part_name(path, key: str, value) -> str:
+    """A [model] arrays/history entry: a file name in the TOML's own folder, nothing more
+    (a save removes the files a TOML named, so a path elsewhere must never be one)."""
+    ending = PART_ENDINGS[key]
+    if (not isinstance(value, str) or not value.endswith(ending) or value.startswith(".")
+            or any(c in value for c in "/\\:\0")):
+        raise _fail(path, f"[model] {key} must be the name of a {ending} file beside the "
+                    f"TOML, got {value!r}")
+    return value
 
 
 def _check_model_section(path, model, experiment: Experiment) -> tuple[list[int], list[str]]:
     if not isinstance(model, dict):
         raise _fail(path, "wrong type for 'model': expected a table [model]")
     allowed = ("layer_sizes", "activations", "feature_names", "class_names", "epochs_trained",
-               "steps_trained")
+               "steps_trained", *PART_ENDINGS)
     for key in model:
         if key not in allowed:
             raise _fail(path, f"unknown key '{key}' in [model] (allowed: {', '.join(allowed)})")
@@ -267,6 +207,14 @@ def _check_model_section(path, model, experiment: Experiment) -> tuple[list[int]
     for key in ("feature_names", "class_names"):
         if key in model:
             coerce("model", key, model[key], "names")
+    for key in ("epochs_trained", "steps_trained"):
+        if key in model:
+            coerce("model", key, model[key], "int")
+    for key in PART_ENDINGS:
+        if key in model:
+            _part_name(path, key, model[key])
+    if "history" in model and "arrays" not in model:
+        raise _fail(path, "[model] names a history but no arrays")
     if len(sizes) < 2 or any(n < 1 for n in sizes) or len(activations) != len(sizes) - 1:
         raise _fail(path, "[model] layer_sizes/activations do not describe a network")
     _check_against_net(path, "[model] ", sizes, activations, experiment.net)
@@ -287,21 +235,6 @@ def _check_against_net(path, source: str, sizes, activations, net: NetSpec) -> N
                     f"activations {list(net.activations)}")
 
 
-def read_weights(path, sizes: list[int] | None = None):
-    """(weights, biases, activations or None) from any .npz with W0, b0, ... arrays (an
-    experiment's or a weights-only export); shapes checked against ``sizes`` when given."""
-    path = Path(path)
-    arrays = _read_npz(path)
-    weights, biases = _weights_from_arrays(path, arrays, sizes)
-    activations = [str(a) for a in arrays["activations"]] if "activations" in arrays else None
-    return weights, biases, activations
-
-
-def load_weights(path, network: Network) -> Network:
-    """A copy of ``network`` with the weights from ``path`` (shape-checked); ``network`` is
-    left unchanged."""
-    weights, biases, _ = read_weights(path, list(network.layer_sizes))
-    return _set_weights(network.copy(), weights, biases)
 
 
 def _infer_activations(path, arrays, experiment: Experiment, sizes: list[int]) -> list[str]:
@@ -352,16 +285,8 @@ def _read_history(path: Path) -> dict:
         raise ExperimentError(str(error)) from None
 
 
-def load_experiment(path, weights=None) -> LoadedExperiment:
-    """Read an experiment (see module doc). ``weights`` names another .npz to take the
-    weights from (shape-checked against the experiment's network); the trainer state and
-    history are then not restored. Any problem -> ExperimentError, one line."""
-    toml_path = Path(path)
-    if toml_path.suffix.lower() == ".npz" or (
-        toml_path.suffix.lower() != ".toml" and not toml_path.exists()
-    ):
-        toml_path = sibling_paths(path)[0]  # "run.npz" or "run" mean run.toml
-    _, npz_path, history_path = sibling_paths(toml_path)
+def _read_specs(toml_path: Path) -> tuple[dict, Experiment, tuple | None]:
+    """(TOML document, its experiment validated, (sizes, activations) of [model] or None)."""
     document = _read_toml(toml_path)
     allowed = ("format", "data", "net", "train", "model")
     for key in document:
@@ -388,33 +313,105 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
         raise _fail(toml_path, f"{name} in [{section}]: {reason}") from None
     except ValueError as error:
         raise _fail(toml_path, str(error)) from None
-
-    network = trainer_state = history = None
-    meta: dict = {}
-    source = Path(weights) if weights is not None else (npz_path if model else None)
-    if source is not None:
-        arrays = _read_npz(source)
-        if model is None:
-            W, b = _weights_from_arrays(source, arrays, None)
-            sizes = [W[0].shape[0], *(w.shape[1] for w in W)]
-            activations = _infer_activations(source, arrays, experiment, sizes)
-            _check_against_net(source, "", sizes, activations, experiment.net)
-        else:
-            sizes, activations = model
-            W, b = _weights_from_arrays(source, arrays, sizes)
-        network = _network_with(sizes, activations, experiment.net, W, b)
-        if weights is None:
-            meta = _meta_from_arrays(source, arrays)
-            if "trainer_state" in arrays:
-                try:
-                    structure = json.loads(str(arrays["trainer_state"][()]))
-                    trainer_state = unpack_state(structure, arrays)
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    raise _fail(source, "trainer state is corrupt") from None
-            if history_path.exists():
-                history = _read_history(history_path)
-    return LoadedExperiment(experiment, network, trainer_state, history, meta, toml_path)
+    return document, experiment, model
 
 
-__all__ = ["ExperimentError", "LoadedExperiment", "sibling_paths", "save_experiment",
-           "load_experiment", "read_weights", "load_weights", "tidy_path"]
+def _part_paths(toml_path: Path, model: dict) -> tuple[Path, Path | None]:
+    """(arrays .npz, history CSV or None) of a [model] table: the files it names, or format
+    1's fixed names beside the TOML (its history only when there is one)."""
+    if "arrays" in model:
+        history = model.get("history")
+        return (toml_path.with_name(model["arrays"]),
+                toml_path.with_name(history) if history else None)
+    stem = experiment_stem(toml_path)
+    npz, history = (toml_path.with_name(stem + ending) for ending in PART_ENDINGS.values())
+    return npz, history if history.exists() else None
+
+
+def _check_agree(toml_path: Path, model: dict, npz: Path, state, history, history_path):
+    """The TOML, the arrays and the history must come from one save: a mix (format 1's
+    files after a killed save) is refused, not loaded with the wrong epochs."""
+    epochs = model.get("epochs_trained")
+    if epochs is None:
+        return
+    if state is not None and is_int(state.get("epoch")) and int(state["epoch"]) != epochs:
+        raise _fail(npz, f"holds the trainer state of epoch {int(state['epoch'])}, but "
+                    f"{toml_path.name} says epoch {epochs} (files of two different saves)")
+    last = history["epoch"][-1] if history and history.get("epoch") else 0
+    if history is not None and last != epochs:
+        raise _fail(history_path, f"ends at epoch {last}, but {toml_path.name} says epoch "
+                    f"{epochs} (files of two different saves)")
+
+
+def _trainer_state(source: Path, arrays) -> dict | None:
+    if "trainer_state" not in arrays:
+        return None
+    try:
+        structure = json.loads(str(arrays["trainer_state"][()]))
+        return unpack_state(structure, arrays)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise _fail(source, "trainer state is corrupt") from None
+
+
+def _load(toml_path: Path, weights) -> LoadedExperiment:
+    document, experiment, model = _read_specs(toml_path)
+    loaded = LoadedExperiment(experiment, None, None, None, {}, toml_path)
+    if model is None and weights is None:
+        return loaded
+    npz_path, history_path = (_part_paths(toml_path, document["model"]) if model
+                              else (None, None))
+    source = Path(weights) if weights is not None else npz_path
+    arrays, sizes = read_weights_npz(source, model[0] if model else None)
+    W, b = checked_weights(source, arrays, sizes)
+    if model is None:
+        activations = _infer_activations(source, arrays, experiment, sizes)
+        _check_against_net(source, "", sizes, activations, experiment.net)
+    else:
+        activations = model[1]
+    loaded.network = _network_with(sizes, activations, experiment.net, W, b)
+    loaded.arrays_path = source
+    if weights is None:
+        loaded.dataset_meta = _meta_from_arrays(source, arrays)
+        loaded.trainer_state = _trainer_state(source, arrays)
+        if history_path is not None:
+            loaded.history = _read_history(history_path)
+        _check_agree(toml_path, document["model"], source, loaded.trainer_state,
+                     loaded.history, history_path)
+    return loaded
+
+
+LOAD_ATTEMPTS = 10  # reads of a TOML that other saves keep replacing, before giving up
+
+
+def _stamp(path: Path):
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def load_experiment(path, weights=None) -> LoadedExperiment:
+    """Read an experiment (see module doc). ``weights`` names another .npz to take the
+    weights from (shape-checked against the experiment's network); the trainer state and
+    history are then not restored. Any problem -> ExperimentError, one line."""
+    toml_path = Path(path)
+    if toml_path.suffix.lower() == ".npz" or (
+        toml_path.suffix.lower() != ".toml" and not toml_path.exists()
+    ):
+        toml_path = experiment_toml(path)  # "run.npz" or "run" mean run.toml
+    for attempt in range(LOAD_ATTEMPTS):
+        stamp = _stamp(toml_path)
+        try:
+            return _load(toml_path, weights)
+        except ExperimentError:
+            # A save in another process may have committed a new TOML and removed the files
+            # the one read here named: read again. The same TOML -> the error is real.
+            if attempt == LOAD_ATTEMPTS - 1 or _stamp(toml_path) == stamp:
+                raise
+    raise AssertionError("unreachable")
+
+
+__all__ = ["ExperimentError", "LoadedExperiment", "experiment_files", "sibling_paths",
+           "save_experiment", "load_experiment", "read_weights", "load_weights", "tidy_path",
+           "npz_bytes", "weights_arrays"]

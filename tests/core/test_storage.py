@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import pickle
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -172,9 +173,12 @@ def test_files_written_and_config_only_save(tmp_path):
     trainer = build_trainer(experiment, dataset)
     run(trainer, 20)
     save_experiment(tmp_path / "full.toml", experiment, trainer, dataset)
+    model = tomllib.loads((tmp_path / "full.toml").read_text())["model"]
+    assert re.fullmatch(r"full\.[0-9a-f]{8}\.npz", model["arrays"])
+    assert model["history"] == model["arrays"].replace(".npz", ".history.csv")
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["cfg.toml", "full.history.csv", "full.npz", "full.toml"]
-    with np.load(tmp_path / "full.npz", allow_pickle=False) as archive:
+    assert names == sorted(["cfg.toml", "full.toml", model["arrays"], model["history"]])
+    with np.load(tmp_path / model["arrays"], allow_pickle=False) as archive:
         assert {"W0", "b0", "W1", "b1", "W2", "b2"} <= set(archive.files)
 
 
@@ -208,6 +212,11 @@ def saved(tmp_path):
     run(trainer, 10)
     path = save_experiment(tmp_path / "run.toml", experiment, trainer, dataset)
     return path, trainer
+
+
+def arrays_of(toml_path: Path) -> Path:
+    """The .npz a saved experiment's TOML names."""
+    return toml_path.with_name(tomllib.loads(toml_path.read_text())["model"]["arrays"])
 
 
 def expect_error(path, match, **kwargs):
@@ -250,7 +259,7 @@ def test_load_unknown_key_and_wrong_type(tmp_path):
 
 def test_load_npz_shape_mismatch(saved):
     path, trainer = saved
-    npz = path.with_suffix(".npz")
+    npz = arrays_of(path)
     with np.load(npz, allow_pickle=False) as archive:
         arrays = dict(archive)
     arrays["W1"] = np.zeros((6, 7))
@@ -260,26 +269,26 @@ def test_load_npz_shape_mismatch(saved):
 
 def test_load_npz_truncated_and_random_bytes(saved):
     path, _ = saved
-    npz = path.with_suffix(".npz")
+    npz = arrays_of(path)
     content = npz.read_bytes()
     npz.write_bytes(content[: len(content) // 2])
     expect_error(path, "not a valid .npz file")
     npz.write_bytes(np.random.default_rng(0).bytes(2000))
     expect_error(path, "not a valid .npz file")
     npz.unlink()
-    expect_error(path, "run.npz: file not found")
+    expect_error(path, f"{npz.name}: file not found")
 
 
 def test_load_refuses_pickled_object_arrays(saved):
     path, _ = saved
-    npz = path.with_suffix(".npz")
+    npz = arrays_of(path)
     with np.load(npz, allow_pickle=False) as archive:
         arrays = dict(archive)
     arrays["W0"] = np.array([{"evil": 1}, None], dtype=object)
     np.savez(npz, **arrays)  # np.savez pickles object arrays
     expect_error(path, "array 'W0' holds pickled objects; refused")
     npz.write_bytes(pickle.dumps({"W0": [1.0]}))
-    expect_error(path, "run.npz: holds pickled data; refused")
+    expect_error(path, f"{npz.name}: holds pickled data; refused")
     np.save(npz.with_suffix(".npy"), np.zeros(3))
     npz.with_suffix(".npy").replace(npz)
     expect_error(path, "holds a single .npy array, not an .npz archive")
