@@ -85,7 +85,7 @@ def restore_trainer(trainer: Trainer, loaded: LoadedExperiment) -> None:
         try:
             trainer.load_state_dict(loaded.trainer_state)
         except (ValueError, KeyError, TypeError) as error:
-            where = loaded.path.with_suffix(".npz") if loaded.path else "saved state"
+            where = loaded.arrays_path or "saved state"
             raise ExperimentError(
                 f"{where}: the saved trainer state does not fit this trainer ({error})"
             ) from None

@@ -19,7 +19,7 @@ from ffnn.core import (
 )
 from ffnn.core.exports import write_text
 from ffnn.core.files import tidy_path
-from ffnn.core.storage import sibling_paths
+from ffnn.core.storage import experiment_files
 from ffnn.tui.screens.file_prompt import FilePrompt
 from ffnn.tui.session import Session, SessionError
 
@@ -57,12 +57,13 @@ def ask_save(app) -> None:
             saved = app.session.save(text)
         except SessionError as error:
             return failed(app, "Not saved", error)
-        app.notify(f"saved {tidy_path(saved)} (with its .npz and .history.csv)", title="Saved")
+        app.notify(f"saved {tidy_path(saved)} (with its weights and history beside it)",
+                   title="Saved")
         app.set_note(f"saved {saved.name}")
         return None
 
-    def replaced(text: str) -> list[Path]:
-        return [p for p in sibling_paths(Path(text).expanduser()) if p.exists()]
+    def replaced(text: str) -> list[Path]:  # every file the save would replace or remove
+        return [p for p in experiment_files(Path(text).expanduser()) if p.exists()]
 
     app.push_screen(FilePrompt("Save experiment", default, run, existing=replaced,
                                prompt="Experiment file (.toml; weights and history go beside "

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, Select
 
 from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig
+from ffnn.core.storage import experiment_files
 from ffnn.tui.app import FfnnApp
 from ffnn.tui.commands.launch import parse_app_args
 from ffnn.tui.screens.file_prompt import FilePrompt
@@ -71,21 +72,24 @@ async def test_ctrl_s_saves_the_experiment(tmp_path):
         assert prompt.query_one("#file-path", Input).value == "spirals-2-8-8-3.toml"
         await answer(pilot, str(tmp_path / "run.toml"))
         assert not isinstance(app.screen, FilePrompt)
-        for name in ("run.toml", "run.npz", "run.history.csv"):
-            assert (tmp_path / name).is_file(), name
+        files = experiment_files(tmp_path / "run.toml")  # the TOML and what it names
+        assert len(files) == 3 and files[0].name == "run.toml"
+        assert all(p.is_file() for p in files)
         assert "saved" in list(app._notifications)[-1].message
         # The next save offers the same file, and asks before replacing it.
         await pilot.press("ctrl+s")
         await pilot.pause()
         prompt = app.screen
         assert prompt.query_one("#file-path", Input).value.endswith("run.toml")
-        before = (tmp_path / "run.npz").stat().st_mtime_ns
         await answer(pilot, str(tmp_path / "run.toml"))
         assert app.screen is prompt and "Enter again" in prompt.message
+        for path in files:  # the warning names every file the save replaces
+            assert path.name in prompt.message
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, FilePrompt)
-        assert (tmp_path / "run.npz").stat().st_mtime_ns >= before
+        assert not any(p.exists() for p in files[1:])  # the old arrays and history went
+        assert all(p.is_file() for p in experiment_files(tmp_path / "run.toml"))
 
 
 async def test_ctrl_o_restores_the_run_in_a_fresh_app(tmp_path):
@@ -137,7 +141,7 @@ async def test_a_folder_means_the_default_name_in_it(tmp_path):
         await answer(pilot, str(tmp_path))
         assert not isinstance(app.screen, FilePrompt)
         assert (tmp_path / "spirals-2-8-8-3.toml").is_file()
-        assert (tmp_path / "spirals-2-8-8-3.npz").is_file()
+        assert len(experiment_files(tmp_path / "spirals-2-8-8-3.toml")) == 3
 
 
 @pytest.mark.parametrize("target", ["missing-dir", "under-a-file"])
@@ -172,7 +176,8 @@ async def test_opening_a_bad_file_shows_why_and_keeps_the_session(tmp_path, dama
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("N", "N")
         app.session.save(tmp_path / "run.toml")
-        toml, npz = tmp_path / "run.toml", tmp_path / "run.npz"
+        toml = tmp_path / "run.toml"
+        npz = next(p for p in experiment_files(toml) if p.suffix == ".npz")
         if damage == "toml-syntax":
             toml.write_text("[data\nname = 'spirals'\n")
         elif damage == "unknown-key":
