@@ -424,5 +424,6 @@ def test_restore_into_a_mismatched_trainer_names_the_file(saved):
     experiment = loaded.experiment.copy()
     experiment.train.optimizer = "sgd"  # the saved state is Adam's
     trainer = build_trainer(experiment, build_data(experiment.data), loaded.network)
-    with pytest.raises(ExperimentError, match=r"run\.[0-9a-f]+\.npz: the saved trainer state does not fit"):
+    with pytest.raises(ExperimentError,
+                       match=r"run\.[0-9a-f]+\.npz: the saved trainer state does not fit"):
         restore_trainer(trainer, loaded)
