@@ -383,12 +383,13 @@ def _load(toml_path: Path, weights) -> LoadedExperiment:
 LOAD_ATTEMPTS = 10  # reads of a TOML that other saves keep replacing, before giving up
 
 
-def _stamp(path: Path):
+def _stamp(path: Path) -> bytes | None:
+    """The TOML's bytes: every save names new array and history files, so a save in between
+    always changes them (a stat can repeat: inode numbers are reused and mtimes are coarse)."""
     try:
-        info = path.stat()
+        return path.read_bytes()
     except OSError:
         return None
-    return info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def load_experiment(path, weights=None) -> LoadedExperiment:

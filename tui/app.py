@@ -23,7 +23,8 @@ from textual.widgets import Input
 from ffnn.core import Experiment, LoadedExperiment, Run, assemble
 from ffnn.tui import files
 from ffnn.tui.bindings import ACTIONS, bindings, palette_entries
-from ffnn.tui.notes import START_HINT, applied_note, event_note, speed_text, stepped_rate
+from ffnn.tui.edits import with_layers, with_stepped_rate
+from ffnn.tui.notes import START_HINT, applied_note, event_note, speed_text
 from ffnn.tui.scheduler import FrameScheduler
 from ffnn.tui.screens.help import HelpScreen
 from ffnn.tui.screens.main import MainScreen
@@ -46,7 +47,8 @@ class FfnnApp(App[None]):
 
     def __init__(self, experiment: Experiment | None = None,
                  loaded: LoadedExperiment | None = None, *, run: Run | None = None,
-                 input_cursor_blink: bool = True, engine: bool = True) -> None:
+                 max_fps: int | None = None, input_cursor_blink: bool = True,
+                 engine: bool = True) -> None:
         """Start from ``run`` (assembled by the command line), else from ``experiment`` /
         ``loaded``. ``input_cursor_blink=False`` (tests) keeps screenshots stable;
         ``engine=False`` leaves the frame loop off (the caller drives ``engine_frame()``)."""
@@ -58,7 +60,7 @@ class FfnnApp(App[None]):
                 experiment = interactive_default()
             run = assemble(experiment or loaded.experiment, loaded)
         self.session = Session(run)
-        self.scheduler = FrameScheduler()
+        self.scheduler = FrameScheduler(max_fps=max_fps)
         self.input_cursor_blink = input_cursor_blink
         self._engine_enabled = engine
         self.note = START_HINT
@@ -67,14 +69,6 @@ class FfnnApp(App[None]):
     @property
     def main(self) -> MainScreen:
         return self.screen_stack[0]
-
-    @property
-    def layout_mode(self) -> str:
-        return self.main.layout_mode
-
-    @property
-    def redraws(self) -> dict[str, int]:
-        return self.scheduler.redraws
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
@@ -166,16 +160,15 @@ class FfnnApp(App[None]):
         self.draw_views(force=True)
 
     def action_step(self) -> None:
-        self.session.pause()
-        if self.session.step():
-            self.set_note("one step")
-        self._tell_events()
-        self.draw_views(force=True)
+        self._step(self.session.step, lambda: "one step")
 
     def action_step_epoch(self) -> None:
+        self._step(self.session.step_epoch, lambda: f"epoch {self.session.trainer.epoch} done")
+
+    def _step(self, step, note) -> None:
         self.session.pause()
-        if self.session.step_epoch():
-            self.set_note(f"epoch {self.session.trainer.epoch} done")
+        if step():
+            self.set_note(note())
         self._tell_events()
         self.draw_views(force=True)
 
@@ -199,28 +192,28 @@ class FfnnApp(App[None]):
 
     async def action_learning_rate(self, direction: int) -> None:
         """Step the learning rate along Playground's quick values."""
-        rate = stepped_rate(self.session.experiment.train.learning_rate, direction)
-        await self.apply(self.session.experiment.with_values(**{"train.learning_rate": rate}))
+        await self.apply(with_stepped_rate(self.session.experiment, direction))
 
     async def action_add_layer(self) -> None:
-        await self.apply_layers(1)
+        await self.apply(with_layers(self.session.experiment, 1))
 
     async def action_remove_layer(self) -> None:
-        await self.apply_layers(-1)
+        edited = with_layers(self.session.experiment, -1)
+        if edited is None:
+            self.set_note("no hidden layer to remove")
+        else:
+            await self.apply(edited)
 
+    # The view keys change what is shown, not the run: the main screen does them and says
+    # what it did.
     def action_toggle_test(self) -> None:
-        boundary = self.main.boundary
-        boundary.show_test = not boundary.show_test
-        self.set_note("test points shown" if boundary.show_test else "test points hidden")
+        self.set_note(self.main.toggle_test())
 
     def action_toggle_log(self) -> None:
-        plot = self.main.plot
-        plot.log_scale = not plot.log_scale
-        self.set_note("loss on a log scale" if plot.log_scale else "loss on a linear scale")
+        self.set_note(self.main.toggle_log())
 
     def action_toggle_settings(self) -> None:
-        shown = self.main.toggle_settings()
-        self.set_note("settings shown" if shown else "settings hidden (s shows them)")
+        self.set_note(self.main.toggle_settings())
         self.refresh_bindings()
 
     def action_weights_layer(self, direction: int) -> None:
@@ -230,11 +223,7 @@ class FfnnApp(App[None]):
         self.main.next_view()
 
     def action_features(self, direction: int) -> None:
-        shown = self.main.next_pair(direction)
-        if shown is not None:
-            x, y, number, count = shown
-            self.set_note(f"boundary: {x} × {y} ({number}/{count}), other features at their "
-                          "mean")
+        self.set_note(self.main.next_pair(direction))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -279,22 +268,6 @@ class FfnnApp(App[None]):
         if seed is not None:
             self.set_note(f"new {self.session.experiment.data.name} data (data seed {seed}), "
                           "weights reset")
-
-    async def apply_layers(self, change: int) -> None:
-        """Add (+1) a hidden layer like the last, or remove (-1) the last."""
-        net = self.session.experiment.net
-        hidden, activations = list(net.hidden), list(net.activations)
-        if change > 0:
-            hidden.append(hidden[-1] if hidden else 8)
-            activations.append(activations[-1] if activations else "tanh")
-        elif hidden:
-            hidden.pop()
-            activations.pop()
-        else:
-            self.set_note("no hidden layer to remove")
-            return
-        await self.apply(self.session.experiment.with_values(
-            **{"net.hidden": hidden, "net.activations": activations}))
 
     async def apply(self, experiment: Experiment, source=None) -> None:
         """Make ``experiment`` the session's; the forms follow it. A refusal is shown under

@@ -23,12 +23,12 @@ def main(argv=None) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = 0
         raise SystemExit(code)
-    from ffnn.tui.commands.launch import parse_app_args
+    from ffnn.tui.commands.launch import app_arguments
 
-    run = parse_app_args(argv)
+    arguments = app_arguments(argv)
     from ffnn.tui.app import FfnnApp
 
-    app = FfnnApp(run=run)
+    app = FfnnApp(run=arguments.run, max_fps=arguments.max_fps)
     app.run()
     # Textual prints an unhandled error's traceback itself and sets return_code to 1.
     raise SystemExit(app.return_code or 0)

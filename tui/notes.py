@@ -4,21 +4,10 @@ session's typed results. The session itself never words anything for the screen.
 from __future__ import annotations
 
 from ffnn.core import SETTINGS
+from ffnn.tui.edits import stepped_rate
 from ffnn.tui.session import SPEEDS, Applied, Diverged, Finished, Session
 
 START_HINT = "Tab: settings · space: train · ?: help"
-
-# Playground's quick learning-rate values: the `<` / `>` keys walk this ladder.
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-
-
-def stepped_rate(rate: float, direction: int) -> float:
-    """The next value of the ladder above (direction > 0) or below ``rate``."""
-    if direction > 0:
-        return next((v for v in LEARNING_RATES if v > rate * (1 + 1e-9)), LEARNING_RATES[-1])
-    return next((v for v in reversed(LEARNING_RATES) if v < rate * (1 - 1e-9)),
-                LEARNING_RATES[0])
-
 
 def speed_text(session: Session) -> str:
     k = SPEEDS[session.speed_index]

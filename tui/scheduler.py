@@ -34,8 +34,15 @@ MAX_SPEED_INTERVAL = 0.15
 
 
 class FrameScheduler:
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    """``max_fps`` (the ``--max-fps`` flag, for slow links) caps how often any view redraws
+    while training; training itself keeps its frame."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter,
+                 max_fps: float | None = None) -> None:
         self.clock = clock
+        floor = 1.0 / max_fps if max_fps else 0.0
+        self.intervals = {view: max(seconds, floor) for view, seconds in REDRAW_INTERVAL.items()}
+        self.together = max(MAX_SPEED_INTERVAL, floor)
         self.draw_cost = 0.0    # seconds of drawing per frame (moving average)
         self.other_cost = 0.0   # seconds the loop was late back from its sleep (ditto)
         self.redraws = dict.fromkeys(REDRAW_INTERVAL, 0)   # counts, for the benchmark
@@ -71,8 +78,8 @@ class FrameScheduler:
         """Whether ``view``'s redraw interval has passed."""
         now = self.clock() if now is None else now
         if view != "status" and self.max_speed:
-            return now - self._last_together >= MAX_SPEED_INTERVAL
-        return now - self._last_draw[view] >= REDRAW_INTERVAL[view]
+            return now - self._last_together >= self.together
+        return now - self._last_draw[view] >= self.intervals[view]
 
     def begin(self, now: float) -> None:
         """Start a round of redraws at ``now``: which intervals have passed is decided here,

@@ -90,13 +90,13 @@ async def app_run(seconds: float, presses: int, rounds: int) -> dict:
             bare.append(bare_rate(trainer, seconds / 2))
             await pilot.press("space")
             await asyncio.sleep(0.5)  # settle the cost averages
-            steps0, redraws0 = session.trainer.step_count, dict(app.redraws)
+            steps0, redraws0 = session.trainer.step_count, dict(app.scheduler.redraws)
             start = time.perf_counter()
             await asyncio.sleep(seconds)
             elapsed = time.perf_counter() - start
             inside.append((session.trainer.step_count - steps0) / elapsed)
-            fps_rounds.append({view: (app.redraws[view] - redraws0[view]) / elapsed
-                               for view in app.redraws})
+            fps_rounds.append({view: (app.scheduler.redraws[view] - redraws0[view]) / elapsed
+                               for view in app.scheduler.redraws})
             await pilot.press("space")
         await pilot.press("space")
 

@@ -270,23 +270,23 @@ async def test_divergence_pauses_and_notifies():
 async def test_resize_to_small_sizes_does_not_crash():
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        assert app.layout_mode == "wide"
+        assert app.main.layout_mode == "wide"
         await pilot.press("space")
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.3)
-        assert app.layout_mode == "compact"
+        assert app.main.layout_mode == "compact"
         await pilot.press("v")
         assert app.query_one("#main").has_class("-show-loss")
         await pilot.resize_terminal(70, 22)
         await pilot.pause(0.2)
-        assert app.layout_mode == "narrow"
+        assert app.main.layout_mode == "narrow"
         await pilot.resize_terminal(40, 12)
         await pilot.pause(0.2)
-        assert app.layout_mode == "tiny"
+        assert app.main.layout_mode == "tiny"
         assert app.query_one("#too-small").display
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.2)
-        assert app.layout_mode == "wide"
+        assert app.main.layout_mode == "wide"
         await pilot.press("space")
         assert app.session.trainer.step_count > 0
 
@@ -402,3 +402,26 @@ async def footer_keys_once(pilot, condition, frames: int = 20):
             await pilot.pause()  # laid out
             return list(pilot.app.query("FooterKey"))
     raise AssertionError(f"footer never showed it: {[key.key for key in keys]}")
+
+
+@pytest.mark.parametrize("text, kept", [("1_0", 32), ("٣", 32), ("1e3", 1000), ("64", 64)])
+async def test_number_fields_take_plain_ascii_numbers_only(text, kept):
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        field = app.query_one("#train-batch-size", Input)
+        field.focus()
+        await pilot.pause()
+        field.value = text  # "٣" cannot be typed as a key name: set it as a paste would
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.trainer.config.batch_size == kept
+        error = app.query_one("#train-batch-size-field", NumberField).error
+        assert (error == "") == (kept != 32), error
+
+
+async def test_minus_zero_is_stored_as_zero():
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await type_into(pilot, "train-l2", "0.5")
+        await type_into(pilot, "train-l2", "-0")
+        assert app.session.experiment.train.l2 == 0 and str(app.session.trainer.config.l2) == "0.0"

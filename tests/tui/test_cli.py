@@ -379,3 +379,60 @@ def test_ctrl_c_stops_between_steps_and_still_saves(tmp_path):
     assert "interrupted after" in err
     loaded = load_experiment(run)
     assert loaded.trainer_state["step_count"] >= 10
+
+
+# --- the app's own arguments: refused before any screen is drawn ----------------------------
+
+
+def _bad_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    single = tmp_path / "single.csv"
+    single.write_text("a,y\n1,x\n2,x\n3,x\n")
+    text = tmp_path / "text.csv"
+    text.write_text("a,y\n1,x\nhello,y\n2,x\n")
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    data = tmp_path / "gone.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    saved = tmp_path / "saved.toml"
+    assert train_main(["--data", str(data), "--target", "y", "--epochs", "1", "--quiet",
+                       "--save", str(saved)]) == 0
+    data.unlink()  # the experiment's CSV was deleted since
+    return {
+        "missing": (["--data", str(tmp_path / "missing.csv"), "--target", "y"], "file not found"),
+        "empty": (["--data", str(empty), "--target", "y"], "empty"),
+        "single class": (["--data", str(single), "--target", "y"], "single class"),
+        "text feature": (["--data", str(text), "--target", "y"], "not a finite number"),
+        "directory": (["--data", str(folder), "--target", "y"], "is a directory"),
+        "deleted data": ([str(saved)], "gone.csv: file not found"),
+    }
+
+
+def test_the_app_refuses_bad_data_files_with_one_line_and_status_2(tmp_path):
+    for name, (argv, reason) in _bad_files(tmp_path).items():
+        # the app would need a terminal: the refusal must come before Textual is even loaded
+        code = ("import sys\nfrom ffnn.tui.cli import main\n"
+                f"try:\n    main({argv!r})\nexcept SystemExit as e:\n"
+                "    assert not any(m.split('.')[0] == 'textual' for m in sys.modules)\n"
+                "    raise\n")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2, (name, done.stderr)
+        assert len(lines) == 1 and reason in lines[0], (name, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_a_crash_in_the_app_exits_non_zero(monkeypatch):
+    from ffnn.tui.app import FfnnApp
+
+    def broken_mount(self) -> None:
+        raise RuntimeError("a bug")
+
+    real_run = FfnnApp.run
+    monkeypatch.setattr(FfnnApp, "on_mount", broken_mount, raising=False)
+    monkeypatch.setattr(FfnnApp, "run", lambda self, **kw: real_run(self, headless=True))
+    with pytest.raises(SystemExit) as done:
+        script_main(["--samples", "20"])
+    assert done.value.code == 1

@@ -470,7 +470,7 @@ async def test_confusion_matrix_redraws_once_per_epoch_while_training():
         epochs = app.session.trainer.epoch
         assert epochs > 0
         # At most one redraw per epoch, plus the first and the one after pausing.
-        assert app.redraws["confusion"] <= epochs + 3
+        assert app.scheduler.redraws["confusion"] <= epochs + 3
 
 
 async def test_regression_has_no_confusion_tab():

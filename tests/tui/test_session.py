@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ffnn.core import DataSpec, Experiment, NetSpec, TrainConfig, assemble
-from ffnn.tui.notes import applied_note, event_note, stepped_rate
+from ffnn.tui.edits import stepped_rate
+from ffnn.tui.notes import applied_note, event_note
 from ffnn.tui.session import SPEEDS, Diverged, Finished, Session, SessionError
 
 

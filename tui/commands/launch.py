@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 from ffnn.core import Experiment, Run
 from ffnn.tui.commands.flags import PROG, OneLineParser, add_experiment_arguments
@@ -28,8 +29,28 @@ def build_app_parser() -> OneLineParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("experiment", nargs="?", metavar="experiment.toml",
                         help="open a saved experiment (weights too, if saved)")
+    parser.add_argument("--max-fps", type=_fps, default=None, metavar="N",
+                        help=f"redraw the views at most N times a second while training "
+                             f"({MIN_FPS}–{MAX_FPS}; for a slow SSH link)")
     add_experiment_arguments(parser)
     return parser
+
+
+MIN_FPS, MAX_FPS = 1, 60
+
+
+def _fps(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit()) or \
+            not MIN_FPS <= int(text) <= MAX_FPS:
+        raise argparse.ArgumentTypeError(f"must be a whole number {MIN_FPS}–{MAX_FPS} "
+                                         f"(got {text!r})")
+    return int(text)
+
+
+@dataclass
+class AppArguments:
+    run: Run
+    max_fps: int | None = None
 
 
 def interactive_default() -> Experiment:
@@ -39,10 +60,15 @@ def interactive_default() -> Experiment:
     return experiment
 
 
-def parse_app_args(argv=None) -> Run:
-    """The run ``ffnn-tui [experiment.toml] [flags]`` asks for; exits 2 with one line on a bad
-    flag or file. A saved run's weights and trainer state are kept while they still fit the
-    experiment after the flags."""
+def app_arguments(argv=None) -> AppArguments:
+    """The run ``ffnn-tui [experiment.toml] [flags]`` asks for, and the display options;
+    exits 2 with one line on a bad flag or file. A saved run's weights and trainer state are
+    kept while they still fit the experiment after the flags."""
     parser = build_app_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
-    return prepare_run(parser, args, interactive_default(), args.experiment, None)
+    run = prepare_run(parser, args, interactive_default(), args.experiment, None)
+    return AppArguments(run, args.max_fps)
+
+
+def parse_app_args(argv=None) -> Run:
+    return app_arguments(argv).run

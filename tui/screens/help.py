@@ -37,6 +37,8 @@ NOTES = (
     "screenshot (SVG). Your own data: type a CSV path under data file and press Enter.",
     "If training diverges it pauses with the last finite weights: lower the learning rate "
     "(<) and reset (r).",
+    "Over a slow SSH link start the app with --max-fps N (e.g. 5): the views redraw at most "
+    "N times a second while training, and training keeps its speed.",
 )
 
 

@@ -150,12 +150,20 @@ class MainScreen(Screen):
         self.show_view(views[(current + 1) % len(views)])
         self.draw(force=True)
 
-    def toggle_settings(self) -> bool:
-        """Hide or show the settings column; True when they are shown afterwards."""
+    def toggle_settings(self) -> str:
+        """Hide or show the settings column; says which."""
         self.settings_hidden = not self.settings_hidden
         self.apply_layout(self.app.size.width, self.app.size.height)
         self.app.scheduler.forget()
-        return not self.settings_hidden
+        return "settings hidden (s shows them)" if self.settings_hidden else "settings shown"
+
+    def toggle_test(self) -> str:
+        self.boundary.show_test = not self.boundary.show_test
+        return "test points shown" if self.boundary.show_test else "test points hidden"
+
+    def toggle_log(self) -> str:
+        self.plot.log_scale = not self.plot.log_scale
+        return "loss on a log scale" if self.plot.log_scale else "loss on a linear scale"
 
     @on(Tabs.TabActivated, "#view-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -169,16 +177,16 @@ class MainScreen(Screen):
         return self.layout_mode == "wide" or self.view == view
 
     # --- the views' data --------------------------------------------------------------------
-    def next_pair(self, direction: int) -> tuple[str, str, int, int] | None:
-        """Show the next / previous pair of features; (x name, y name, number, count)."""
+    def next_pair(self, direction: int) -> str:
+        """Show the next / previous pair of features; says which."""
         dataset = self.app.session.dataset
         pairs = feature_pairs(dataset.n_features)
         if len(pairs) < 2:
-            return None
+            return "the data has only two features"
         self.pair = (self.pair + direction) % len(pairs)
         self._give_plane()
-        i, j = pairs[self.pair]
-        return dataset.feature_names[i], dataset.feature_names[j], self.pair + 1, len(pairs)
+        i, j = (dataset.feature_names[k] for k in pairs[self.pair])
+        return f"boundary: {i} × {j} ({self.pair + 1}/{len(pairs)}), other features at their mean"
 
     def _give_plane(self) -> None:
         plane = plane_of(self.app.session.dataset, self.pair)

@@ -21,7 +21,7 @@ from ffnn.core import SETTINGS, datasets
 from ffnn.core.csvdata import CsvError, read_columns
 from ffnn.core.losses import DEFAULT_LOSS
 from ffnn.core.specs import output_activation
-from ffnn.tui.notes import LEARNING_RATES
+from ffnn.tui.edits import LEARNING_RATES
 from ffnn.tui.widgets.layer_editor import LayerEditor
 from ffnn.tui.widgets.number_field import NumberField, cursor_blinks, show_reason
 
