@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Input
@@ -40,8 +41,8 @@ class FfnnApp(App[None]):
 
     TITLE = "ffnn-tui"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find the files too.
-    CSS_PATH = [_HERE / "app.tcss", _HERE / "widgets" / "widgets.tcss",
-                _HERE / "widgets" / "config_panel.tcss"]
+    CSS_PATH = [_HERE / name for name in
+                ("app.tcss", "widgets/widgets.tcss", "widgets/config_panel.tcss")]
     BINDINGS = bindings()
     AUTO_FOCUS = None  # keys work at once; Tab walks into the settings
 
@@ -67,11 +68,17 @@ class FfnnApp(App[None]):
         self._note_timer = None
 
     @property
-    def main(self) -> MainScreen:
+    def main(self) -> MainScreen:  # the bottom screen: layout and views
         return self.screen_stack[0]
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys queued while the app shuts down are dropped: Textual 8.2.8 raises without a screen.
+        if isinstance(event, events.Key) and not self.screen_stack:
+            return
+        await super().on_event(event)
 
     def main_ready(self) -> None:
         """The main screen is up: start the frame loop."""
@@ -182,12 +189,8 @@ class FfnnApp(App[None]):
         if seed is not None:
             self.set_note(f"new seed {seed}: fresh weights")
 
-    def action_faster(self) -> None:
-        self.session.faster()
-        self.set_note(f"speed: {speed_text(self.session)}")
-
-    def action_slower(self) -> None:
-        self.session.slower()
+    def action_speed(self, direction: int) -> None:
+        self.session.faster() if direction > 0 else self.session.slower()
         self.set_note(f"speed: {speed_text(self.session)}")
 
     async def action_learning_rate(self, direction: int) -> None:
@@ -204,8 +207,7 @@ class FfnnApp(App[None]):
         else:
             await self.apply(edited)
 
-    # The view keys change what is shown, not the run: the main screen does them and says
-    # what it did.
+    # The view keys change what is shown, not the run: the main screen does them, says what.
     def action_toggle_test(self) -> None:
         self.set_note(self.main.toggle_test())
 
@@ -272,6 +274,8 @@ class FfnnApp(App[None]):
     async def apply(self, experiment: Experiment, source=None) -> None:
         """Make ``experiment`` the session's; the forms follow it. A refusal is shown under
         the field that asked (``source``) or as a notification, and changes nothing."""
+        if not self.screen_stack:  # an edit still queued while the app shuts down
+            return
         try:
             applied = self.session.apply(experiment)
         except SessionError as error:

@@ -25,13 +25,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ffnn.tui.screens.dismiss_once import DismissOnce
 from ffnn.tui.widgets.number_field import cursor_blinks
 
 # The action returns None (done) or a one-line reason, possibly from a coroutine.
 Action = Callable[[str], "str | None | Awaitable[str | None]"]
 
 
-class FilePrompt(ModalScreen[Path | None]):
+class FilePrompt(DismissOnce, ModalScreen[Path | None]):
     """Ask for a path; run ``action`` on Enter. Dismissed with the path, or None on Esc."""
 
     BINDINGS = [
@@ -52,6 +53,7 @@ class FilePrompt(ModalScreen[Path | None]):
         self.choices = list(choices)
         self._confirmed: str | None = None   # the text whose overwrite warning was shown
         self._busy = False
+        self._done = False   # dismissed: keys still queued (Enter, Esc) must not dismiss again
 
     def compose(self) -> ComposeResult:
         with Vertical(id="file-body") as body:
@@ -109,7 +111,7 @@ class FilePrompt(ModalScreen[Path | None]):
 
     async def submit(self, text: str) -> None:
         """Run the action with ``text`` (what Enter does)."""
-        if self._busy:
+        if self._busy or self._done:
             return
         text = text.strip()
         if not text:
@@ -139,10 +141,17 @@ class FilePrompt(ModalScreen[Path | None]):
             self._confirmed = None
             self.show_message(str(result))
             return
-        self.dismiss(Path(text).expanduser())
+        self._finish(Path(text).expanduser())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._finish(None)
+
+    def _finish(self, result: Path | None) -> None:
+        """Dismiss once: a second Enter or an Esc right behind it arrives after the screen
+        has left the stack, and dismissing again would pop the main screen."""
+        if not self._done:
+            self._done = True
+            self.dismiss(result)
 
     def action_ignore(self) -> None:
         pass

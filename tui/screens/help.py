@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ffnn.tui.bindings import help_rows
+from ffnn.tui.screens.dismiss_once import DismissOnce
 
 EXTRA_KEYS = (
     ("Tab / shift+Tab", "walk through the settings"),
@@ -42,7 +43,7 @@ NOTES = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DismissOnce, ModalScreen[None]):
     AUTO_FOCUS = "#help-body"  # so ↑/↓ and PageUp/PageDown scroll at once (the app focuses nothing)
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),

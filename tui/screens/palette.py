@@ -13,8 +13,10 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import Button, Input
 
+from ffnn.tui.screens.dismiss_once import DismissOnce
 
-class GuardedCommandPalette(CommandPalette):
+
+class GuardedCommandPalette(DismissOnce, CommandPalette):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._handed_over = False

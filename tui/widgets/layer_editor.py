@@ -96,14 +96,22 @@ class LayerEditor(Vertical):
         self.show_error("")
         self.post_message(self.Changed(self, list(self.sizes), list(self.activations)))
 
+    def _stale(self, row: LayerRow) -> bool:
+        """A row's message that arrives after the stack was recomposed without that row."""
+        return not row.is_attached or row.index >= len(self.sizes)
+
     def on_layer_row_changed(self, event: LayerRow.Changed) -> None:
         event.stop()
+        if self._stale(event.row):
+            return
         self.sizes[event.row.index] = event.neurons
         self.activations[event.row.index] = event.activation
         self._report()
 
     async def on_layer_row_remove_requested(self, event: LayerRow.RemoveRequested) -> None:
         event.stop()
+        if self._stale(event.row):
+            return
         await self.remove_layer(event.row.index, focus=True)
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
