@@ -254,29 +254,3 @@ def standardize(
     std[~(std > 0)] = 1.0
     X_test_s = None if X_test is None else (np.asarray(X_test, dtype=np.float64) - mean) / std
     return (X_train - mean) / std, X_test_s, mean, std
-
-
-def one_hot(y, n_classes: int | None = None) -> np.ndarray:
-    """Integer labels (n,) -> float64 one-hot matrix (n, n_classes).
-
-    n_classes defaults to max(y) + 1. Labels must be whole numbers in [0, n_classes).
-    """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of labels (got shape {y.shape})")
-    if not (np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_):
-        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
-            raise ValueError("y must hold whole-number class labels")
-    labels = y.astype(np.int64)
-    if n_classes is None:
-        n_classes = int(labels.max()) + 1 if len(labels) else 0
-    n_classes = _require_int("n_classes", n_classes, 0)
-    if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"y labels must lie in [0, {n_classes}) (got {labels.min()}..{labels.max()})"
-        )
-    out = np.zeros((len(labels), n_classes))
-    out[np.arange(len(labels)), labels] = 1.0
-    return out

@@ -1,10 +1,9 @@
 """Scores for predictions, and the decision grid the boundary view paints.
 
-Label metrics (accuracy, confusion_matrix) take 1-D integer labels; a 2-D array with several
-columns (one-hot rows or class probabilities) is turned into labels by argmax, and an (n, 1)
-column is flattened, so a network's raw output can be passed straight in. Regression metrics
-(r2, rmse) take (n,) or (n, m) arrays of the same shape (an (n,) and an (n, 1) mix is fine).
-Scores of empty inputs are nan: "no test set" must not look like a perfect or a zero score.
+``confusion_matrix`` takes 1-D integer labels; a 2-D array with several columns (one-hot rows
+or class probabilities) is turned into labels by argmax, and an (n, 1) column is flattened,
+so a network's raw output can be passed straight in. (Accuracy and R² are the trainer's: it
+counts them from arrays the step already has.)
 """
 
 from __future__ import annotations
@@ -23,22 +22,11 @@ def _as_labels(y) -> np.ndarray:
     return y
 
 
-def _as_columns(y) -> np.ndarray:
-    y = np.asarray(y, dtype=np.float64)
-    return y[:, None] if y.ndim == 1 else y
-
-
 def _pair(y_true, y_pred, convert) -> tuple[np.ndarray, np.ndarray]:
     t, p = convert(y_true), convert(y_pred)
     if t.shape != p.shape:
         raise ValueError(f"y_true and y_pred shapes differ ({t.shape} vs {p.shape})")
     return t, p
-
-
-def accuracy(y_true, y_pred) -> float:
-    """Fraction of samples whose predicted label equals the true label."""
-    t, p = _pair(y_true, y_pred, _as_labels)
-    return float(np.mean(t == p)) if len(t) else float("nan")
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
@@ -54,28 +42,6 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
         raise ValueError(f"labels must lie in [0, {n_classes})")
     counts = np.bincount(t * n_classes + p, minlength=n_classes * n_classes)
     return counts.reshape(n_classes, n_classes)
-
-
-def r2(y_true, y_pred) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot, averaged over output columns.
-
-    A constant target (SS_tot = 0) scores 1.0 if predicted exactly, else 0.0 (as scikit-learn
-    does), so the value is always finite for non-empty input.
-    """
-    t, p = _pair(y_true, y_pred, _as_columns)
-    if len(t) == 0:
-        return float("nan")
-    ss_res = np.sum((t - p) ** 2, axis=0)
-    ss_tot = np.sum((t - t.mean(axis=0)) ** 2, axis=0)
-    safe_tot = np.where(ss_tot > 0, ss_tot, 1.0)
-    scores = np.where(ss_tot > 0, 1.0 - ss_res / safe_tot, np.where(ss_res == 0, 1.0, 0.0))
-    return float(np.mean(scores))
-
-
-def rmse(y_true, y_pred) -> float:
-    """Root of the mean squared error over all elements."""
-    t, p = _pair(y_true, y_pred, _as_columns)
-    return float(np.sqrt(np.mean((t - p) ** 2))) if t.size else float("nan")
 
 
 @dataclass

@@ -263,7 +263,7 @@ class FfnnApp(App[None]):
         self.draw_views(force=True)
 
     async def on_config_panel_edited(self, event: ConfigPanel.Edited) -> None:
-        await self.apply(event.experiment, event.source)
+        await self.apply(self.session.experiment.with_values(**event.values), event.source)
 
     async def on_config_panel_regenerate_requested(self, _event) -> None:
         seed = await self._change(self.session.regenerate)

@@ -45,12 +45,7 @@ RATE_WINDOW = 1.0     # seconds of history behind the steps/s figure
 
 
 class SessionError(ValueError):
-    """An edit or action that cannot be applied; the message is one line for the user.
-    ``field`` is the setting it concerns ("data.classes"), when known."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """An edit or action that cannot be applied; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +279,7 @@ class Session:
         try:
             experiment.train.validate()
         except ValueError as error:
-            raise SessionError(str(error), getattr(error, "field", None)) from None
+            raise SessionError(str(error)) from None
         experiment = experiment.copy()
         trainer = self.trainer
         for key in changed:
@@ -306,7 +301,7 @@ class Session:
             run = assemble(experiment.copy(), dataset=self.dataset if keep_data else None,
                            fit=not keep_data)
         except (ValueError, TypeError, KeyError) as error:
-            raise SessionError(str(error), getattr(error, "field", None)) from None
+            raise SessionError(str(error)) from None
         run.path = self.path
         return run
 

@@ -186,7 +186,7 @@ def test_split_rejects_bad_ratio_and_mismatched_lengths():
         datasets.split(X, y[:-1])
 
 
-# --------------------------------------------------------------------------- standardize, one_hot
+# --------------------------------------------------------------------------- standardize
 
 
 def test_standardize_uses_training_statistics_and_survives_constant_columns():
@@ -200,18 +200,3 @@ def test_standardize_uses_training_statistics_and_survives_constant_columns():
     np.testing.assert_allclose(Xte, [[0.0, 2.0]])
     assert datasets.standardize(X_train)[1] is None
     assert X_train[0, 0] == 1.0  # input untouched
-
-
-def test_one_hot_roundtrip_and_validation():
-    y = np.array([2, 0, 1, 2])
-    Y = datasets.one_hot(y)
-    assert Y.shape == (4, 3) and Y.dtype == np.float64
-    np.testing.assert_array_equal(Y.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(Y.argmax(axis=1), y)
-    assert datasets.one_hot(y, n_classes=5).shape == (4, 5)
-    with pytest.raises(ValueError):
-        datasets.one_hot(y, n_classes=2)
-    with pytest.raises(ValueError):
-        datasets.one_hot([0.5, 1.0])
-    with pytest.raises(ValueError):
-        datasets.one_hot([-1, 0])

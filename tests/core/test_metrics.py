@@ -1,21 +1,17 @@
-import math
-
 import numpy as np
 import pytest
 
-from ffnn.core import metrics
+from ffnn.core import TrainConfig, Trainer, datasets, metrics
 from ffnn.core.network import Network
 
 
-def test_accuracy_by_hand():
-    assert metrics.accuracy([0, 1, 2, 1], [0, 2, 2, 1]) == 0.75
-    # probability rows and one-hot rows are reduced by argmax
+def test_confusion_matrix_takes_probability_and_one_hot_rows():
     probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
-    assert metrics.accuracy([0, 1, 1], probs) == pytest.approx(2 / 3)
-    assert metrics.accuracy(np.eye(3), [0, 1, 0]) == pytest.approx(2 / 3)
-    assert math.isnan(metrics.accuracy([], []))
+    np.testing.assert_array_equal(metrics.confusion_matrix([0, 1, 1], probs), [[1, 0], [1, 1]])
+    np.testing.assert_array_equal(metrics.confusion_matrix(np.eye(2), [[1], [1]]),
+                                  [[0, 1], [0, 1]])
     with pytest.raises(ValueError):
-        metrics.accuracy([0, 1], [0, 1, 1])
+        metrics.confusion_matrix([0, 1], [0, 1, 1])
 
 
 def test_confusion_matrix_rows_true_columns_predicted():
@@ -27,24 +23,17 @@ def test_confusion_matrix_rows_true_columns_predicted():
         metrics.confusion_matrix([0, 3], [0, 1], n_classes=2)
 
 
-def test_r2_and_rmse_by_hand():
-    y = np.array([1.0, 2.0, 3.0, 4.0])
-    p = np.array([1.0, 2.0, 4.0, 3.0])
-    # SS_res = 2, SS_tot = 5 -> r2 = 0.6; mse = 0.5
-    assert metrics.r2(y, p) == pytest.approx(0.6)
-    assert metrics.rmse(y, p) == pytest.approx(math.sqrt(0.5))
-    assert metrics.r2(y, y) == 1.0 and metrics.rmse(y, y) == 0.0
-    assert metrics.r2(y, np.full(4, y.mean())) == pytest.approx(0.0)
-    # a column vector against a flat one is fine
-    assert metrics.r2(y[:, None], p) == pytest.approx(0.6)
-    # constant target: exact -> 1, otherwise 0 (never nan or -inf)
-    assert metrics.r2([2.0, 2.0], [2.0, 2.0]) == 1.0
-    assert metrics.r2([2.0, 2.0], [2.0, 3.0]) == 0.0
-    # several outputs are averaged
-    Y = np.column_stack([y, y])
-    P = np.column_stack([p, y])
-    assert metrics.r2(Y, P) == pytest.approx(0.8)
-    assert math.isnan(metrics.r2([], [])) and math.isnan(metrics.rmse([], []))
+def test_the_trainers_r2_is_the_textbook_formula():
+    """1 − SS_res / SS_tot over the test set, with the network's own predictions."""
+    X, y = datasets.make("plane", n_samples=80, noise=0.3, seed=1)
+    net = Network([2, 3, 1], ["tanh", "identity"], seed=0)
+    trainer = Trainer(net, X[:60], y[:60], TrainConfig(loss="mse", epochs=3), X[60:], y[60:])
+    list(trainer.steps())
+    p = net.forward(X[60:])[:, 0]
+    t = y[60:]
+    by_hand = 1 - np.sum((t - p) ** 2) / np.sum((t - t.mean()) ** 2)
+    assert trainer.evaluate()["test_metric"] == pytest.approx(by_hand, rel=1e-12)
+    assert trainer.history.test_metric[-1] == pytest.approx(by_hand, rel=1e-12)
 
 
 # --------------------------------------------------------------------------- decision_grid

@@ -322,6 +322,19 @@ async def test_config_panel_sync_after_new_seed_does_not_echo():
         assert app.session.structure_version == structure
 
 
+async def test_an_edit_queued_before_a_new_seed_changes_only_its_setting():
+    """The form sends the change, not a copy of the whole experiment: an edit still in the
+    queue when ``R`` picks a new seed must not bring the old seed back."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        panel = app.query_one(ConfigPanel)
+        panel.post_message(ConfigPanel.Edited({"train.l2": 0.01}, panel))
+        seed = app.session.reset(new_seed=True)  # lands before the queued edit
+        await pilot.pause()
+        assert app.session.experiment.train.l2 == 0.01
+        assert app.session.experiment.net.seed == seed
+
+
 async def test_loaded_experiment_continues_where_it_stopped(tmp_path):
     from ffnn.core import build_data, build_trainer, load_experiment, save_experiment
 

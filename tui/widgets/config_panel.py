@@ -3,7 +3,8 @@
 Every field is made from its setting (``ffnn.core.SETTINGS``): caption, bounds, choices,
 tooltip; its widget id is the setting's key ("train.learning_rate" → ``#train-learning-rate``).
 Each validates as it is typed; only valid values leave the panel, as
-``ConfigPanel.Edited(experiment, source)``: the session's experiment with that change made.
+``ConfigPanel.Edited(values, source)``: the settings changed, by dotted key. The change, not a
+whole experiment, travels: an edit still queued when a reset picks a new seed must not undo it.
 The app applies it; if the session refuses, ``refuse()`` shows the reason under the field.
 ``sync()`` shows a session's settings (after a rebuild, a new seed, an opened experiment).
 Attributes flow down (``sync``), messages flow up (``Edited``).
@@ -39,12 +40,12 @@ class ConfigPanel(VerticalScroll, can_focus=False):
     """Data, network and training settings; the app's left column (or a tab when narrow)."""
 
     class Edited(Message):
-        """A valid setting was entered: ``experiment`` is the session's with it applied;
+        """A valid setting was entered: ``values`` by dotted key (``{"train.l2": 0.1}``);
         ``source`` is the widget to blame if it is refused."""
 
-        def __init__(self, experiment, source: Widget) -> None:
+        def __init__(self, values: dict, source: Widget) -> None:
             super().__init__()
-            self.experiment = experiment
+            self.values = values
             self.source = source
 
     class RegenerateRequested(Message):
@@ -238,7 +239,7 @@ class ConfigPanel(VerticalScroll, can_focus=False):
 
     # --- from the fields ---------------------------------------------------------------------
     def _edited(self, source: Widget, **values) -> None:
-        self.post_message(self.Edited(self.experiment.with_values(**values), source))
+        self.post_message(self.Edited(values, source))
 
     def on_number_field_accepted(self, event: NumberField.Accepted) -> None:
         event.stop()
