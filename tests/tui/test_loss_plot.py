@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from textual.app import App, ComposeResult
 
 from ffnn.core import History
+from ffnn.tui.widgets.loss_plot import LossPlot
 from ffnn.tui.widgets.plot_series import HistorySummary, MinMaxSummary, integer_ticks
 
 
@@ -278,3 +280,50 @@ def test_ticks_examples():
     assert integer_ticks(1, 3, 5) == [1, 2, 3]
     assert integer_ticks(6, 9, 1) == [6]  # no multiple of 5 in range: the first epoch
     assert integer_ticks(0.5, 0.7) == [] and integer_ticks(math.nan, 3) == []
+
+
+# -- the widget ------------------------------------------------------------------------------
+
+
+class OneWidget(App):
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def test_plot_follows_a_long_run_and_renders_after_reset():
+    history = ArrayHistory(300_000)
+    grow(history, 100)
+    plot = LossPlot()
+    async with OneWidget(plot).run_test(size=(70, 18)) as pilot:
+        plot.update_history(history)
+        await pilot.pause()
+        for name in ArrayHistory.COLUMNS:  # 199,900 more epochs, read in one go
+            history._data[name][100:200_000] = 0.5
+        history._data["train_loss"][100:200_000] = np.linspace(0.5, 0.001, 199_900)
+        history._data["train_loss"][123_456] = 50.0  # one spike
+        history._data["epoch"][100:200_000] = np.arange(101, 200_001)
+        history._n = 200_000
+        plot.update_history(history)
+        await pilot.pause()
+        xs, ys = plot.last_series["train loss"]
+        assert len(xs) <= 2 * 70 and max(ys) == 50.0 and 123_457 in xs
+        assert min(ys) == pytest.approx(0.001) and xs[-1] == 200_000
+        assert plot.summary.restarts == 1
+
+        plot.update_history(History())  # reset: a new, empty history
+        await pilot.pause()
+        assert plot.last_series == {} and "no epochs yet" in plot.last_title
+
+        fresh = History()
+        grow(fresh, 7)
+        plot.update_history(fresh)
+        plot.log_scale = True
+        await pilot.pause()
+        assert max(plot.last_series["train loss"][0]) == 7
+        assert plot.last_series["train loss"][1][0] == pytest.approx(0.0)  # log10(1/1)
+        assert "log10 loss" in plot.render().plain
+        assert plot.summary.restarts == 3
