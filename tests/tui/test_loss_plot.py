@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -294,6 +295,29 @@ class OneWidget(App):
         yield self.widget
 
 
+def x_labels(plot: LossPlot) -> list[str]:
+    """The words of the line under the plot's x axis (the line after the └…┘ axis line)."""
+    lines = plot.render().plain.splitlines()
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    return lines[axis + 1].split()
+
+
+@pytest.mark.parametrize("epochs", [1, 7, 30, 1000, 10**6])
+async def test_plot_labels_epochs_with_integers(epochs):
+    history = ArrayHistory(epochs)
+    for name in ArrayHistory.COLUMNS:
+        history._data[name][:] = np.arange(1, epochs + 1) if name == "epoch" else 0.5
+    history._n = epochs
+    plot = LossPlot()
+    async with OneWidget(plot).run_test(size=(80, 20)) as pilot:
+        plot.update_history(history)
+        await pilot.pause()
+        labels = x_labels(plot)
+        assert labels and all(re.fullmatch(r"\d+", label) for label in labels), labels
+        assert [int(label) for label in labels] == plot.last_xticks
+        assert all(1 <= t <= epochs for t in plot.last_xticks)
+
+
 async def test_plot_follows_a_long_run_and_renders_after_reset():
     history = ArrayHistory(300_000)
     grow(history, 100)
@@ -313,10 +337,12 @@ async def test_plot_follows_a_long_run_and_renders_after_reset():
         assert len(xs) <= 2 * 70 and max(ys) == 50.0 and 123_457 in xs
         assert min(ys) == pytest.approx(0.001) and xs[-1] == 200_000
         assert plot.summary.restarts == 1
+        assert plot.last_xticks[-1] == 200_000
 
         plot.update_history(History())  # reset: a new, empty history
         await pilot.pause()
         assert plot.last_series == {} and "no epochs yet" in plot.last_title
+        assert plot.last_xticks == []
 
         fresh = History()
         grow(fresh, 7)
@@ -326,4 +352,5 @@ async def test_plot_follows_a_long_run_and_renders_after_reset():
         assert max(plot.last_series["train loss"][0]) == 7
         assert plot.last_series["train loss"][1][0] == pytest.approx(0.0)  # log10(1/1)
         assert "log10 loss" in plot.render().plain
+        assert x_labels(plot) == ["2", "4", "6"]
         assert plot.summary.restarts == 3

@@ -4,7 +4,7 @@ A redraw costs the same whatever the length of the history: the widget keeps a f
 min/max summary of every curve that takes in only the epochs added since the last redraw
 (plot_series.HistorySummary), and reduces that summary to the plot's width, keeping each
 bucket's minimum and maximum so spikes stay visible. The log scale plots log10 of the loss on a
-linear axis (plotext's own log axis breaks on repaint).
+linear axis (plotext's own log axis breaks on repaint). Epoch ticks are whole numbers.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from ffnn.tui.widgets.plot_series import HistorySummary
+from ffnn.tui.widgets.plot_series import HistorySummary, integer_ticks
 
 MIN_WIDTH, MIN_HEIGHT = 12, 5  # below this plotext cannot fit its axes: draw nothing
 AXES_WIDTH = 16  # columns plotext spends on the two y-axis tick labels (approximate)
+MAX_X_TICKS = 5  # plotext's own default count
 
 SERIES_COLOURS = {
     "train loss": "cyan",
@@ -87,6 +88,7 @@ class LossPlot(PlotextPlot):
         # What was last handed to plotext, by series name: (x, y) lists. Kept for tests.
         self.last_series: dict[str, tuple[list[float], list[float]]] = {}
         self.last_title = ""
+        self.last_xticks: list[int] = []  # the epoch ticks last set
 
     def update_history(self, history: Any) -> None:
         """Plot `history` (columns .epoch .train_loss .test_loss .train_metric .test_metric,
@@ -134,6 +136,7 @@ class LossPlot(PlotextPlot):
         plt.ylabel(metric_label, yside="right")
         if metric_name == "accuracy":
             plt.ylim(0.0, 1.0, yside="right")  # a fixed scale, so progress reads as height
+        self._set_epoch_axis(summary.first_x, summary.last_x, n_buckets)
 
         # Test curves first, so the train curves (drawn later) stay visible where they cross.
         curves = [
@@ -156,3 +159,18 @@ class LossPlot(PlotextPlot):
         # the loss starts high on the left and accuracy ends high on the right.
         self.border_subtitle = legend(loss_label, metric_label) if self.last_series else ""
         self.refresh()
+
+    def _set_epoch_axis(self, first: float, last: float, width: int) -> None:
+        """x range of the whole history, ticks at whole epochs ("nice" steps), integer labels."""
+        plt = self.plt
+        if not (np.isfinite(first) and np.isfinite(last)):
+            plt.xlim(None, None)
+            plt.xticks([], [])  # (plotext cannot reset to its own ticks: xticks(None) fails)
+            self.last_xticks = []
+            return
+        lo, hi = min(first, last), max(first, last)
+        plt.xlim(lo, hi) if hi > lo else plt.xlim(lo - 1, hi + 1)  # one epoch: centred
+        label_width = len(str(int(max(abs(lo), abs(hi))))) + 1  # a sign, digits
+        ticks = integer_ticks(lo, hi, min(MAX_X_TICKS, max(1, width // (label_width + 3))))
+        plt.xticks(ticks, [str(t) for t in ticks])
+        self.last_xticks = ticks
