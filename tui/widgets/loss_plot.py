@@ -89,6 +89,7 @@ class LossPlot(PlotextPlot):
         self.last_series: dict[str, tuple[list[float], list[float]]] = {}
         self.last_title = ""
         self.last_xticks: list[int] = []  # the epoch ticks last set
+        self._subtitle = ""
 
     def update_history(self, history: Any) -> None:
         """Plot `history` (columns .epoch .train_loss .test_loss .train_metric .test_metric,
@@ -157,7 +158,9 @@ class LossPlot(PlotextPlot):
             plt.plot(xs, ys, color=colour, yside=side)
         # The legend goes in the border: inside the plot it would hide the first epochs, where
         # the loss starts high on the left and accuracy ends high on the right.
-        self.border_subtitle = legend(loss_label, metric_label) if self.last_series else ""
+        subtitle = legend(loss_label, metric_label) if self.last_series else ""
+        if subtitle != self._subtitle:  # Textual parses the markup on every assignment
+            self._subtitle = self.border_subtitle = subtitle
         self.refresh()
 
     def _set_epoch_axis(self, first: float, last: float, width: int) -> None:
@@ -169,7 +172,10 @@ class LossPlot(PlotextPlot):
             self.last_xticks = []
             return
         lo, hi = min(first, last), max(first, last)
-        plt.xlim(lo, hi) if hi > lo else plt.xlim(lo - 1, hi + 1)  # one epoch: centred
+        if hi > lo:
+            plt.xlim(lo, hi)
+        else:  # one epoch: centred
+            plt.xlim(lo - 1, hi + 1)
         label_width = len(str(int(max(abs(lo), abs(hi))))) + 1  # a sign, digits
         ticks = integer_ticks(lo, hi, min(MAX_X_TICKS, max(1, width // (label_width + 3))))
         plt.xticks(ticks, [str(t) for t in ticks])
