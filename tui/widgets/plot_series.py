@@ -216,7 +216,7 @@ class HistorySummary:
         self.count = n
         # Copies: a NumPy column's slice is a view, which a refill would change under us.
         self._last_row = (_tail(epochs, n - 1, n).copy() if own_x else np.zeros(0),
-                          _tail(history.train_loss, n - 1, n).copy())
+                          _tail(getattr(history, "train_loss", None), n - 1, n).copy())
 
     def _same_last_row(self, history: Any) -> bool:
         """Whether the last row summarised is still there unchanged (catches a History that
@@ -226,7 +226,7 @@ class HistorySummary:
         n = self.count
         epochs = getattr(history, "epoch", None)
         epoch = _tail(epochs, n - 1, n) if _length(epochs) >= n else np.zeros(0)
-        loss = _tail(history.train_loss, n - 1, n)
+        loss = _tail(getattr(history, "train_loss", None), n - 1, n)
         return (np.array_equal(epoch, self._last_row[0], equal_nan=True)
                 and np.array_equal(loss, self._last_row[1], equal_nan=True))
 
