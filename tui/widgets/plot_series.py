@@ -201,13 +201,16 @@ class HistorySummary:
             return
         epochs = getattr(history, "epoch", None)
         own_x = _length(epochs) >= n
+        x_from: dict[int, np.ndarray] = {}  # the epochs' tail, read once for all columns
         for name, summary in self.series.items():
             values = getattr(history, name, None)
             start = summary.count
             if _length(values) < n or start >= n:
                 continue  # a column that lags behind is not drawn until it catches up
-            x = (_tail(epochs, start, n) if own_x
-                 else np.arange(start + 1, n + 1, dtype=np.float64))
+            if start not in x_from:
+                x_from[start] = (_tail(epochs, start, n) if own_x
+                                 else np.arange(start + 1, n + 1, dtype=np.float64))
+            x = x_from[start]
             summary.extend(x, _tail(values, start, n))
             if name == "train_loss":
                 if start == 0 and x.size:
