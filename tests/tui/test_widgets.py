@@ -485,7 +485,7 @@ def test_downsample_keeps_min_and_max_of_every_bucket():
     y = rng.normal(size=1000)
     x = np.arange(1000.0)
     xs, ys = downsample_minmax(x, y, 10)
-    assert len(xs) <= 20 and np.all(np.diff(xs) > 0)
+    assert len(xs) <= 21 and np.all(np.diff(xs) > 0) and xs[-1] == 999  # the last one too
     for bucket in np.array_split(np.arange(1000), 10):
         assert y[bucket].min() in ys and y[bucket].max() in ys
         assert x[bucket[np.argmin(y[bucket])]] in xs
@@ -496,7 +496,8 @@ def test_downsample_short_constant_and_nan_input():
     xs, ys = downsample_minmax([1, 2, 3], [3.0, 1.0, 2.0], 10)
     assert xs.tolist() == [1, 2, 3] and ys.tolist() == [3.0, 1.0, 2.0]
     xs, ys = downsample_minmax(range(100), [1.0] * 100, 5)
-    assert len(xs) == 5 and set(ys.tolist()) == {1.0}  # min and max are the same point
+    assert xs.tolist() == [0, 20, 40, 60, 80, 99]  # min = max: the first, and the last point
+    assert set(ys.tolist()) == {1.0}
     xs, ys = downsample_minmax([0, 1, 2, 3], [np.nan, 1.0, np.inf, 2.0], 1)
     assert xs.tolist() == [1, 3]
     assert downsample_minmax([], [], 3)[0].size == 0

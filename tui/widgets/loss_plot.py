@@ -1,8 +1,10 @@
 """Train/test loss per epoch (left axis) and accuracy or R² (right axis), drawn by plotext.
 
-Long histories are reduced to the plot's width before plotting, keeping each bucket's minimum
-and maximum so spikes stay visible. The log scale plots log10 of the loss on a linear axis
-(plotext's own log axis breaks on repaint).
+A redraw costs the same whatever the length of the history: the widget keeps a fixed-size
+min/max summary of every curve that takes in only the epochs added since the last redraw
+(plot_series.HistorySummary), and reduces that summary to the plot's width, keeping each
+bucket's minimum and maximum so spikes stay visible. The log scale plots log10 of the loss on a
+linear axis (plotext's own log axis breaks on repaint). Epoch ticks are whole numbers.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from ffnn.tui.widgets.plot_series import HistorySummary, integer_ticks
+
 MIN_WIDTH, MIN_HEIGHT = 12, 5  # below this plotext cannot fit its axes: draw nothing
 AXES_WIDTH = 16  # columns plotext spends on the two y-axis tick labels (approximate)
+MAX_X_TICKS = 5  # plotext's own default count
 
 SERIES_COLOURS = {
     "train loss": "cyan",
@@ -28,11 +33,12 @@ METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 
 
 def downsample_minmax(x: Any, y: Any, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reduce (x, y) to at most 2·n_buckets points, keeping the min and max of each bucket.
+    """Reduce (x, y) to at most 2·n_buckets + 1 points, keeping the min and max of each bucket.
 
     Non-finite y values are dropped first. Buckets are contiguous runs of samples of (almost)
     equal length; within each the min and max points are kept in their original order (once if
-    they are the same point). Short inputs are returned unchanged (as arrays).
+    they are the same point), and the last point is kept too, so a curve reaches the newest
+    epoch. Short inputs are returned unchanged (as arrays).
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -55,7 +61,7 @@ def downsample_minmax(x: Any, y: Any, n_buckets: int) -> tuple[np.ndarray, np.nd
     first_high = np.full(n_buckets, y.size)
     np.minimum.at(first_low, bucket[y == low[bucket]], index[y == low[bucket]])
     np.minimum.at(first_high, bucket[y == high[bucket]], index[y == high[bucket]])
-    chosen = np.unique(np.concatenate([first_low, first_high]))
+    chosen = np.unique(np.concatenate([first_low, first_high, [y.size - 1]]))
     return x[chosen], y[chosen]
 
 
@@ -69,16 +75,6 @@ def legend(loss_label: str, metric_label: str) -> str:
             f"test [{c['test loss']}]━{loss}[/] [{c['test metric']}]━{metric}[/]")
 
 
-def _series(history: Any, name: str) -> np.ndarray:
-    values = getattr(history, name, None)
-    if values is None:
-        return np.zeros(0)
-    try:
-        return np.asarray(values, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        return np.zeros(0)
-
-
 class LossPlot(PlotextPlot):
     """The training curves of a History (ffnn.core), redrawn on update_history()."""
 
@@ -88,12 +84,17 @@ class LossPlot(PlotextPlot):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._history: Any = None
+        self.summary = HistorySummary()  # what has been read of self._history so far
         # What was last handed to plotext, by series name: (x, y) lists. Kept for tests.
         self.last_series: dict[str, tuple[list[float], list[float]]] = {}
         self.last_title = ""
+        self.last_xticks: list[int] = []  # the epoch ticks last set
+        self._subtitle = ""
 
     def update_history(self, history: Any) -> None:
-        """Plot `history` (lists .epoch .train_loss .test_loss .train_metric .test_metric)."""
+        """Plot `history` (columns .epoch .train_loss .test_loss .train_metric .test_metric,
+        Python lists or NumPy arrays). Only the rows added since the last redraw are read; a
+        different (or shorter, or cleared and refilled) history is read from the start."""
         self._history = history
         if self.is_mounted and self.size.width and self.size.height:
             self._replot()  # otherwise drawn on mount / resize
@@ -121,13 +122,11 @@ class LossPlot(PlotextPlot):
         plt.clear_data()
         self.last_series = {}
         history = self._history
+        summary = self.summary
+        summary.update(history)
         metric_name = str(getattr(history, "metric_name", "") or "accuracy")
         metric_label = METRIC_LABELS.get(metric_name, metric_name)
-        train_loss = _series(history, "train_loss")
-        n = train_loss.size
-        epochs = _series(history, "epoch")
-        if epochs.size != n:
-            epochs = np.arange(1, n + 1, dtype=np.float64)
+        n = summary.count
         n_buckets = max(1, self.size.width - AXES_WIDTH)
 
         loss_label = "log10 loss" if self.log_scale else "loss"
@@ -138,24 +137,20 @@ class LossPlot(PlotextPlot):
         plt.ylabel(metric_label, yside="right")
         if metric_name == "accuracy":
             plt.ylim(0.0, 1.0, yside="right")  # a fixed scale, so progress reads as height
+        self._set_epoch_axis(summary.first_x, summary.last_x, n_buckets)
 
         # Test curves first, so the train curves (drawn later) stay visible where they cross.
         curves = [
-            ("test loss", _series(history, "test_loss"), "left", SERIES_COLOURS["test loss"]),
-            (f"test {metric_label}", _series(history, "test_metric"), "right",
-             SERIES_COLOURS["test metric"]),
-            ("train loss", train_loss, "left", SERIES_COLOURS["train loss"]),
-            (f"train {metric_label}", _series(history, "train_metric"), "right",
-             SERIES_COLOURS["train metric"]),
+            ("test loss", "test_loss", "left", SERIES_COLOURS["test loss"]),
+            (f"test {metric_label}", "test_metric", "right", SERIES_COLOURS["test metric"]),
+            ("train loss", "train_loss", "left", SERIES_COLOURS["train loss"]),
+            (f"train {metric_label}", "train_metric", "right", SERIES_COLOURS["train metric"]),
         ]
-        for label, values, side, colour in curves:
-            if values.size != n or n == 0:
+        for label, column, side, colour in curves:
+            if not summary.complete(column):
                 continue
-            if side == "left" and self.log_scale:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)),
-                                      np.nan)
-            x, y = downsample_minmax(epochs, values, n_buckets)
+            x, y = summary.series[column].points(log=side == "left" and self.log_scale)
+            x, y = downsample_minmax(x, y, n_buckets)
             if y.size == 0:  # e.g. no test set: all nan
                 continue
             xs, ys = x.tolist(), y.tolist()
@@ -163,5 +158,25 @@ class LossPlot(PlotextPlot):
             plt.plot(xs, ys, color=colour, yside=side)
         # The legend goes in the border: inside the plot it would hide the first epochs, where
         # the loss starts high on the left and accuracy ends high on the right.
-        self.border_subtitle = legend(loss_label, metric_label) if self.last_series else ""
+        subtitle = legend(loss_label, metric_label) if self.last_series else ""
+        if subtitle != self._subtitle:  # Textual parses the markup on every assignment
+            self._subtitle = self.border_subtitle = subtitle
         self.refresh()
+
+    def _set_epoch_axis(self, first: float, last: float, width: int) -> None:
+        """x range of the whole history, ticks at whole epochs ("nice" steps), integer labels."""
+        plt = self.plt
+        if not (np.isfinite(first) and np.isfinite(last)):
+            plt.xlim(None, None)
+            plt.xticks([], [])  # (plotext cannot reset to its own ticks: xticks(None) fails)
+            self.last_xticks = []
+            return
+        lo, hi = min(first, last), max(first, last)
+        if hi > lo:
+            plt.xlim(lo, hi)
+        else:  # one epoch: centred
+            plt.xlim(lo - 1, hi + 1)
+        label_width = len(str(int(max(abs(lo), abs(hi))))) + 1  # a sign, digits
+        ticks = integer_ticks(lo, hi, min(MAX_X_TICKS, max(1, width // (label_width + 3))))
+        plt.xticks(ticks, [str(t) for t in ticks])
+        self.last_xticks = ticks
