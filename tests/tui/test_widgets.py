@@ -555,6 +555,31 @@ async def test_weights_table_marks_biggest_change_and_colours_by_sign():
         assert not table.changed.any()
 
 
+class GreenPositives(App):
+    CSS_PATH = str(CSS)
+    CSS = "WeightsTable > .weights-table--positive { color: #00FF00; }"
+
+    def compose(self) -> ComposeResult:
+        yield WeightsTable()
+
+
+async def test_weights_table_colours_come_from_the_stylesheet_and_theme():
+    app = GreenPositives()
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(WeightsTable)
+        table.update_weights([np.array([[1.0, -1.0]])], [np.array([0.5, -0.5])])
+        await pilot.pause()
+        positive, negative = value_styles(table, 2)
+        assert positive.color.triplet.green > 200 > positive.color.triplet.red
+        assert negative.color.triplet.red > negative.color.triplet.blue  # the default
+        dark_background = positive.bgcolor.triplet
+        app.theme = "textual-light"
+        await pilot.pause()
+        positive, _ = value_styles(table, 2)
+        assert sum(positive.bgcolor.triplet) > sum(dark_background) + 300
+        assert positive.color.triplet.green > 200 > positive.color.triplet.red
+
+
 async def test_weights_table_scrolls_a_big_layer():
     rng = np.random.default_rng(1)
     weights, biases = [rng.normal(size=(40, 30))], [rng.normal(size=30)]
@@ -758,3 +783,4 @@ def test_status_bar_update_when_not_mounted():
     bar = StatusBar()
     bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
     assert "epoch 1" in bar.text
+
