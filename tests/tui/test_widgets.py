@@ -784,3 +784,22 @@ def test_status_bar_update_when_not_mounted():
     bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
     assert "epoch 1" in bar.text
 
+
+class MagentaPaused(App):
+    CSS_PATH = str(CSS)
+    CSS = "StatusBar > .status-bar--paused { color: #FF00FF; }"
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+async def test_status_bar_colours_come_from_the_stylesheet():
+    app = MagentaPaused()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
+        await pilot.pause()
+        paused = bar.render().spans[0].style
+        assert paused.color.triplet == (255, 0, 255) and paused.bold
+        bar.update_status(status(True, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
+        assert bar.render().spans[0].style.color.number == 2  # ansi_green, as "green" was
