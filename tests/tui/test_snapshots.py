@@ -63,3 +63,23 @@ def test_wide_layout_csv_with_four_features(snap_compare, monkeypatch):
 
     assert snap_compare(FfnnApp(run=run, input_cursor_blink=False),
                         terminal_size=(120, 40), run_before=train_and_pick_a_pair)
+
+
+def test_wide_layout_light_theme(snap_compare):
+    """The views take their colours from the theme: a light theme lightens the boundary's
+    background and darkens its points (the component classes in widgets.tcss)."""
+    async def light(pilot) -> None:
+        await train_a_little(pilot)
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=light)
+
+
+def test_wide_layout_no_color(snap_compare, monkeypatch):
+    """NO_COLOR (App.__init__ reads it): the boundary draws one texture per class region
+    (· ╱ ─ for the three spirals) and one glyph per class, so it reads without colour."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = snapshot_app()
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(120, 40), run_before=train_a_little)

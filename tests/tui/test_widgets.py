@@ -14,11 +14,14 @@ from textual.widget import Widget
 import ffnn.tui.widgets.decision_boundary as decision_boundary_module
 from ffnn.core import History, Network, TrainConfig, Trainer, datasets
 from ffnn.tui.viewdata import PlaneData, StatusData
+from ffnn.tui.widgets.boundary_colours import TEXTURES
 from ffnn.tui.widgets.decision_boundary import (
     HALF_BLOCK,
     PALETTE,
     TEST_GLYPH,
+    TEST_GLYPHS,
     TRAIN_GLYPH,
+    TRAIN_GLYPHS,
     DecisionBoundary,
     regression_scale,
 )
@@ -163,16 +166,18 @@ async def test_boundary_shows_two_classes_left_and_right_with_points():
         left = cell_style(boundary, 1, margin)
         right = cell_style(boundary, 1, margin + cols - 1)
         assert left.color != right.color and left.bgcolor != right.bgcolor
-        # Confident region colours lean toward their class colour (blue vs orange).
+        # Confident region colours lean toward their class colour (Okabe–Ito orange, sky blue).
         lr, lg, lb = left.color.triplet
         rr, rg, rb = right.color.triplet
-        assert lb > lr and rr > rb
-        # Points sit in the character cells their coordinates map to.
-        for (x, y), glyph in [(TRAIN_X[0], TRAIN_GLYPH), (TRAIN_X[1], TRAIN_GLYPH),
-                              (TEST_X[0], TEST_GLYPH)]:
+        assert lr > lb and rb > rr
+        # Points sit in the character cells their coordinates map to, each class its own glyph:
+        # filled for training points, hollow for test points.
+        for (x, y), glyph in [(TRAIN_X[0], TRAIN_GLYPHS[0]), (TRAIN_X[1], TRAIN_GLYPHS[1]),
+                              (TEST_X[0], TEST_GLYPHS[1])]:
             line, column = plot_cell(boundary, x, y)
             assert lines[line][column] == glyph
-        assert sum(line.count(TRAIN_GLYPH) for line in lines) == 2
+        assert sum(line.count(TRAIN_GLYPHS[0]) + line.count(TRAIN_GLYPHS[1])
+                   for line in lines) == 2
         # A point is drawn in a brighter variant of its class colour than the region under it.
         line, column = plot_cell(boundary, *TRAIN_X[0])
         point_style = cell_style(boundary, line, column)
@@ -182,8 +187,9 @@ async def test_boundary_shows_two_classes_left_and_right_with_points():
         boundary.show_test = False
         await pilot.pause()
         lines = lines_of(boundary)
-        assert not any(TEST_GLYPH in line for line in lines)
-        assert sum(line.count(TRAIN_GLYPH) for line in lines) == 2
+        assert not any(TEST_GLYPHS[1] in line for line in lines)
+        assert sum(line.count(TRAIN_GLYPHS[0]) + line.count(TRAIN_GLYPHS[1])
+                   for line in lines) == 2
 
 
 async def test_boundary_reuses_cached_styles_between_draws():
@@ -193,23 +199,147 @@ async def test_boundary_reuses_cached_styles_between_draws():
         boundary.draw_model(SignNet())
         await pilot.pause()
         first = [segment.style for segment in boundary.render_line(2)]
-        cached = len(boundary._styles)
+        cached = len(boundary._colours.styles)
         boundary.draw_model(SignNet())
         second = [segment.style for segment in boundary.render_line(2)]
-        assert len(boundary._styles) == cached
+        assert len(boundary._colours.styles) == cached
         assert all(a is b for a, b in zip(first, second, strict=True))
 
 
-async def test_boundary_twelve_classes_get_distinct_colours():
+async def test_boundary_twelve_classes_get_distinct_colours_and_glyphs():
+    """Nine colours (Okabe–Ito, grey, foreground) and ten glyphs: the first nine regions differ
+    in colour, and every class's points differ in colour or glyph."""
     boundary = DecisionBoundary()
+    X = np.stack([np.linspace(-5.5, 5.5, 12), np.zeros(12)], axis=1)
     async with OneWidget(boundary).run_test(size=(80, 10)) as pilot:
-        set_plane(boundary, None, None, None, None, "classification", 12, (-6, 6), (-6, 6))
+        set_plane(boundary, X, np.arange(12), None, None, "classification", 12, (-6, 6), (-6, 6))
         boundary.draw_model(ManyClassNet())
         await pilot.pause()
-        colours = {segment.style.color for segment in boundary.render_line(3)
-                   if segment.text.startswith(HALF_BLOCK)}
-        assert len(colours) == 12
-        assert len(PALETTE) >= 10
+        margin, cols, _ = boundary._layout()
+        colours = [cell_style(boundary, 1, margin + int((k + 0.5) * cols / 12)).color
+                   for k in range(12)]
+        assert len(set(colours[:9])) == 9 and len(PALETTE) == 9
+        points = []
+        for k, (x, y) in enumerate(X):
+            line, column = plot_cell(boundary, x, y)
+            points.append((lines_of(boundary)[line][column],
+                           cell_style(boundary, line, column).color))
+            assert points[-1][0] == TRAIN_GLYPHS[k % len(TRAIN_GLYPHS)]
+        assert len(set(points)) == 12
+
+
+class ThreeStripesNet:
+    """Class 0 left, 1 in the middle, 2 right; confident in the middle of each stripe."""
+
+    n_inputs = 2
+    is_classifier = True
+    dtype = np.float64
+
+    def forward(self, X):
+        centres = np.array([-4.0, 0.0, 4.0])
+        logits = -np.abs(X[:, :1] - centres[None, :])
+        p = np.exp(logits * 2.0)
+        return p / p.sum(axis=1, keepdims=True)
+
+
+STRIPES_X = np.array([[-4.0, 3.0], [0.0, 3.0], [4.0, 3.0]])
+STRIPES_TEST_X = np.array([[-4.0, -3.0], [0.0, -3.0], [4.0, -3.0]])
+
+
+def brightness(colour) -> float:
+    r, g, b = colour.triplet
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+async def test_boundary_follows_the_theme():
+    """Colours come from the component classes on the theme's background: switching to a light
+    theme lightens the regions' background and darkens the points (still the class hues)."""
+    boundary = DecisionBoundary()
+    app = OneWidget(boundary)
+    async with app.run_test(size=(60, 16)) as pilot:
+        set_plane(boundary, STRIPES_X, np.arange(3), None, None, "classification", 3,
+                  (-6, 6), (-6, 6))
+        boundary.draw_model(ThreeStripesNet())
+        await pilot.pause()
+        margin, cols, _ = boundary._layout()
+
+        def colours():
+            region = [cell_style(boundary, 5, margin + int(f * cols)).bgcolor
+                      for f in (1 / 6, 1 / 2, 5 / 6)]
+            points = [cell_style(boundary, *plot_cell(boundary, *xy)).color for xy in STRIPES_X]
+            return region, points
+
+        dark_region, dark_points = colours()
+        assert app.current_theme.dark
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        light_region, light_points = colours()
+        assert not app.current_theme.dark
+        for dark, light in zip(dark_region, light_region, strict=True):
+            assert brightness(light) > brightness(dark) + 40
+        for dark, light in zip(dark_points, light_points, strict=True):
+            assert brightness(light) < brightness(dark)
+        # Still orange, sky blue, bluish green: the hue is the class's.
+        orange, sky, green = (p.triplet for p in light_points)
+        assert orange.red > orange.blue and sky.blue > sky.red and green.green > green.red
+
+
+class RedClassZero(App):
+    CSS_PATH = str(CSS)
+    CSS = "DecisionBoundary > .decision-boundary--class-0 { color: #FF0000; }"
+
+    def compose(self) -> ComposeResult:
+        yield DecisionBoundary()
+
+
+async def test_boundary_class_colours_come_from_the_stylesheet():
+    app = RedClassZero()
+    async with app.run_test(size=(60, 16)) as pilot:
+        boundary = app.query_one(DecisionBoundary)
+        set_plane(boundary, STRIPES_X, np.arange(3), None, None, "classification", 3,
+                  (-6, 6), (-6, 6))
+        boundary.draw_model(ThreeStripesNet())
+        await pilot.pause()
+        point = cell_style(boundary, *plot_cell(boundary, *STRIPES_X[0])).color.triplet
+        assert point.green == point.blue and point.red > point.green  # red, lightened
+
+
+async def test_boundary_without_colour_draws_a_texture_per_class(monkeypatch):
+    """NO_COLOR (read by App.__init__): each class region has its own texture, denser where
+    the network is confident; the points keep their glyphs."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    boundary = DecisionBoundary()
+    app = OneWidget(boundary)
+    assert app.no_color
+    async with app.run_test(size=(60, 20)) as pilot:
+        set_plane(boundary, STRIPES_X, np.arange(3), STRIPES_TEST_X, np.arange(3),
+                  "classification", 3, (-6, 6), (-6, 6))
+        boundary.draw_model(ThreeStripesNet())
+        await pilot.pause()
+        margin, cols, rows = boundary._layout()
+        lines = lines_of(boundary)
+        assert not any(HALF_BLOCK in line for line in lines)
+        plot = [line[margin:margin + cols] for line in lines[:rows]]
+
+        def texture(start: float, stop: float) -> set[str]:
+            cells = {c for line in plot for c in line[int(start * cols):int(stop * cols)]}
+            return cells - set(TRAIN_GLYPHS) - set(TEST_GLYPHS) - {" "}
+
+        left, middle, right = texture(0, 0.1), texture(0.45, 0.55), texture(0.9, 1)
+        assert (left, middle, right) == ({TEXTURES[0]}, {TEXTURES[1]}, {TEXTURES[2]})
+        # Confident (in the middle of a stripe) is denser than near a boundary (x = ±2).
+        def density(fraction: float) -> float:
+            column = int(fraction * cols)
+            return sum(line[column] != " " for line in plot) / rows
+
+        near = [density(f + d) for f in (1 / 3, 2 / 3) for d in (-0.01, 0.0, 0.01)]
+        assert density(0.5) == 1.0 and max(near) < 0.75
+        for k, (xy, test_xy) in enumerate(zip(STRIPES_X, STRIPES_TEST_X, strict=True)):
+            line, column = plot_cell(boundary, *xy)
+            assert lines[line][column] == TRAIN_GLYPHS[k]
+            line, column = plot_cell(boundary, *test_xy)
+            assert lines[line][column] == TEST_GLYPHS[k]
 
 
 async def test_boundary_regression_uses_diverging_scale():
@@ -229,6 +359,7 @@ async def test_boundary_regression_uses_diverging_scale():
         line, column = plot_cell(boundary, -5.0, 0.0)
         point = cell_style(boundary, line, column).color.triplet
         assert lines_of(boundary)[line][column] == TRAIN_GLYPH and point.blue > point.red
+        assert TRAIN_GLYPH == TRAIN_GLYPHS[0] and TEST_GLYPH == TEST_GLYPHS[0]
 
 
 async def test_boundary_reads_a_regression_network_drawn_before_set_data():
@@ -422,6 +553,31 @@ async def test_weights_table_marks_biggest_change_and_colours_by_sign():
         await pilot.pause()
         assert {id(style) for style in value_styles(table, 2)} == before
         assert not table.changed.any()
+
+
+class GreenPositives(App):
+    CSS_PATH = str(CSS)
+    CSS = "WeightsTable > .weights-table--positive { color: #00FF00; }"
+
+    def compose(self) -> ComposeResult:
+        yield WeightsTable()
+
+
+async def test_weights_table_colours_come_from_the_stylesheet_and_theme():
+    app = GreenPositives()
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(WeightsTable)
+        table.update_weights([np.array([[1.0, -1.0]])], [np.array([0.5, -0.5])])
+        await pilot.pause()
+        positive, negative = value_styles(table, 2)
+        assert positive.color.triplet.green > 200 > positive.color.triplet.red
+        assert negative.color.triplet.red > negative.color.triplet.blue  # the default
+        dark_background = positive.bgcolor.triplet
+        app.theme = "textual-light"
+        await pilot.pause()
+        positive, _ = value_styles(table, 2)
+        assert sum(positive.bgcolor.triplet) > sum(dark_background) + 300
+        assert positive.color.triplet.green > 200 > positive.color.triplet.red
 
 
 async def test_weights_table_scrolls_a_big_layer():
@@ -628,3 +784,23 @@ def test_status_bar_update_when_not_mounted():
     bar = StatusBar()
     bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
     assert "epoch 1" in bar.text
+
+
+class MagentaPaused(App):
+    CSS_PATH = str(CSS)
+    CSS = "StatusBar > .status-bar--paused { color: #FF00FF; }"
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+async def test_status_bar_colours_come_from_the_stylesheet():
+    app = MagentaPaused()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.update_status(status(False, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
+        await pilot.pause()
+        paused = bar.render().spans[0].style
+        assert paused.color.triplet == (255, 0, 255) and paused.bold
+        bar.update_status(status(True, 1, 2, 3.0, 0.1, 0.2, 0.3, 0.4, "accuracy"))
+        assert bar.render().spans[0].style.color.number == 2  # ansi_green, as "green" was

@@ -4,21 +4,21 @@ Each character cell is a half block "▀": its foreground is the upper grid poin
 background the lower one, so a cols × rows cell area shows a cols × 2·rows prediction grid from
 one vectorised forward pass (ffnn.core.metrics.decision_grid). Classification colours each point
 by predicted class, faded toward the background as confidence drops; regression uses a
-blue–white–red scale. Training points ("●") and test points ("◆") are drawn on top.
+diverging scale. Training points (filled glyphs, one per class: ● ▲ ■ …) and test points (hollow:
+○ △ □ …) are drawn on top. Without colour (NO_COLOR) each class region gets its own texture,
+denser where the network is more confident. Colours, glyphs and textures: boundary_colours.py;
+the colours themselves are component classes in widgets.tcss, so they follow the theme.
 
-Rendering is Line API from a list of Strips built once per draw. Colours are looked up by index
-in small tables and every Style is cached by its (foreground, background) index pair, so a frame
-creates no Style objects after the first few.
+Rendering is Line API from a list of Strips built once per draw. Every cell is an integer code
+whose Style is cached, so a frame creates no Style objects after the first few.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -28,101 +28,40 @@ from textual.widget import Widget
 from ffnn.core import datasets
 from ffnn.core.metrics import decision_grid
 from ffnn.tui.viewdata import PlaneData
+from ffnn.tui.widgets.boundary_colours import (
+    AXIS_COMPONENT,
+    CLASS_COMPONENTS,
+    COMPONENTS,
+    GREY_INDEX,
+    HALF_BLOCK,
+    PALETTE,
+    REGRESSION_OFFSET,
+    SCALE_COMPONENTS,
+    SCALE_DEFAULTS,
+    TEST_GLYPH,
+    TEST_GLYPHS,
+    TRAIN_GLYPH,
+    TRAIN_GLYPHS,
+    BoundaryColours,
+    ThemeColours,
+    class_indices,
+    diverging_indices,
+    glyph,
+    half_block_codes,
+    point_codes,
+    point_indices,
+    regression_scale,
+    texture_codes,
+)
 from ffnn.tui.widgets.colours import background_rgb
 
-HALF_BLOCK = "▀"
-TRAIN_GLYPH = "●"
-TEST_GLYPH = "◆"
+__all__ = ["HALF_BLOCK", "PALETTE", "TEST_GLYPH", "TEST_GLYPHS", "TRAIN_GLYPH", "TRAIN_GLYPHS",
+           "DecisionBoundary", "regression_scale"]
+
 MIN_SIZE = 4  # below this in either direction nothing is drawn
 AXES_MIN_WIDTH = 20  # room needed for a left margin with y labels and a bottom x axis line
 AXES_MIN_HEIGHT = 6
 DEFAULT_RANGE = datasets.RANGE  # until set_data gives the plane
-
-# Class colours: 12 hues that stay distinct on dark and light backgrounds.
-PALETTE: tuple[tuple[int, int, int], ...] = (
-    (66, 135, 245),  # blue
-    (245, 130, 48),  # orange
-    (60, 180, 75),  # green
-    (230, 25, 75),  # red
-    (170, 90, 220),  # purple
-    (70, 220, 230),  # cyan
-    (240, 50, 230),  # magenta
-    (210, 245, 60),  # lime
-    (255, 215, 25),  # yellow
-    (170, 110, 40),  # brown
-    (0, 150, 136),  # teal
-    (250, 170, 200),  # pink
-)
-N_BUCKETS = 8  # confidence shades per class
-REGION_MIN, REGION_MAX = 0.15, 0.70  # share of class colour at lowest / highest confidence
-N_DIVERGING = 17  # regression shades, odd so the middle is exactly white
-REGRESSION_REGION = 0.65  # share of the diverging colour in the regression background
-_COOL = np.array([59, 76, 192], dtype=np.float64)
-_WARM = np.array([180, 4, 38], dtype=np.float64)
-_WHITE = np.array([235, 235, 235], dtype=np.float64)
-_GREY = np.array([128, 128, 128], dtype=np.float64)
-
-# Index layout of the region colour table.
-N_CLASS_COLOURS = len(PALETTE) * N_BUCKETS
-REGRESSION_OFFSET = N_CLASS_COLOURS
-GREY_INDEX = REGRESSION_OFFSET + N_DIVERGING
-N_REGION = GREY_INDEX + 1
-# Index layout of the point colour table: classes, then diverging shades, then grey.
-POINT_REGRESSION_OFFSET = len(PALETTE)
-POINT_GREY = POINT_REGRESSION_OFFSET + N_DIVERGING
-N_POINT = POINT_GREY + 1
-# Cell codes below N_REGION² are region cells (top * N_REGION + bottom); above are points.
-_POINT_BASE = N_REGION * N_REGION
-
-
-def diverging_rgb() -> np.ndarray:
-    """(N_DIVERGING, 3) blue → white → red."""
-    t = np.linspace(-1.0, 1.0, N_DIVERGING)[:, None]
-    return np.where(t < 0, _WHITE + (_COOL - _WHITE) * -t, _WHITE + (_WARM - _WHITE) * t)
-
-
-def _blend(base: np.ndarray, colour: np.ndarray, share: np.ndarray | float) -> np.ndarray:
-    return base + (colour - base) * share
-
-
-def class_indices(labels: np.ndarray, confidence: np.ndarray, n_classes: int) -> np.ndarray:
-    """Region-table index per grid point: class colour × confidence bucket (grey if not finite).
-
-    Confidence is rescaled from [1/k, 1] (chance … certain) to [0, 1] before bucketing so that
-    the shading uses the whole range whatever the number of classes.
-    """
-    k = max(int(n_classes), 2)
-    finite = np.isfinite(confidence)
-    chance = 1.0 / k
-    scaled = (np.where(finite, confidence, 0.0) - chance) / (1.0 - chance)
-    bucket = np.clip((scaled * N_BUCKETS).astype(np.int64), 0, N_BUCKETS - 1)
-    label = np.asarray(labels).astype(np.int64, copy=False) % len(PALETTE)
-    return np.where(finite, label * N_BUCKETS + bucket, GREY_INDEX)
-
-
-def diverging_indices(values: np.ndarray, centre: float, scale: float) -> np.ndarray:
-    """Shade index in 0..N_DIVERGING-1 of each value, -1 for nan/inf."""
-    values = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(values)
-    scale = scale if scale > 0 and math.isfinite(scale) else 1.0
-    u = np.clip((np.where(finite, values, centre) - centre) / scale, -1.0, 1.0)
-    index = np.rint((u + 1.0) / 2.0 * (N_DIVERGING - 1)).astype(np.int64)
-    return np.where(finite, index, -1)
-
-
-def regression_scale(targets: Sequence[np.ndarray]) -> tuple[float, float]:
-    """Centre and half-width of the colour scale: around 0 if the targets straddle 0, else mid."""
-    finite = [t[np.isfinite(t)] for t in (np.asarray(x, dtype=np.float64).ravel()
-                                          for x in targets if x is not None)]
-    finite = [t for t in finite if t.size]
-    if not finite:
-        return 0.0, 1.0
-    low = min(float(t.min()) for t in finite)
-    high = max(float(t.max()) for t in finite)
-    if low < 0.0 < high:
-        return 0.0, max(-low, high)
-    centre = (low + high) / 2.0
-    return centre, max((high - low) / 2.0, 1e-12)
 
 
 def _axis_label(value: float) -> str:
@@ -132,6 +71,7 @@ def _axis_label(value: float) -> str:
 class DecisionBoundary(Widget):
     """Predicted class (or value) over the input plane with the data points on top."""
 
+    COMPONENT_CLASSES = COMPONENTS
     show_test: reactive[bool] = reactive(True)
 
     def __init__(self, *, name: str | None = None, id: str | None = None,
@@ -153,11 +93,10 @@ class DecisionBoundary(Widget):
         self.error: str = ""  # why the last draw failed, if it did
         self._strips: list[Strip] = []
         self._pending = False  # a draw was asked for while hidden / zero-sized
-        # Colour tables and the Style cache, rebuilt only when the background colour changes.
-        self._background_key: tuple[int, int, int] | None = None
-        self._region_colours: list[RichColor] = []
-        self._point_colours: list[RichColor] = []
-        self._styles: dict[int, Style] = {}
+        # Colour tables and the Style cache, rebuilt only when the theme or background changes.
+        self._colours = BoundaryColours()
+        self._theme: ThemeColours | None = None  # read from the styles; None after a change
+        self._axis_style = Style(dim=True)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -230,39 +169,32 @@ class DecisionBoundary(Widget):
             self.error = f"cannot draw: {error}"
             self.log.error("decision_grid failed", error)
 
-    def _ensure_colours(self) -> None:
-        key = background_rgb(self)
-        if key == self._background_key:
-            return
-        self._background_key = key
-        bg = np.array(key, dtype=np.float64)
-        palette = np.array(PALETTE, dtype=np.float64)
-        shares = np.linspace(REGION_MIN, REGION_MAX, N_BUCKETS)
-        classes = _blend(bg, palette[:, None, :], shares[None, :, None]).reshape(-1, 3)
-        diverging = diverging_rgb()
-        region = np.concatenate([classes, _blend(bg, diverging, REGRESSION_REGION), _GREY[None]])
-        # Points: lighter than the class colour on a dark background, darker on a light one.
-        dark = float(bg @ np.array([0.299, 0.587, 0.114])) < 128
-        target = np.array([255.0, 255.0, 255.0]) if dark else np.zeros(3)
-        points = np.concatenate([_blend(palette, target, 0.35), diverging, _GREY[None]])
-        self._region_colours = [RichColor.from_rgb(*c) for c in np.rint(region).astype(int)]
-        self._point_colours = [RichColor.from_rgb(*c) for c in np.rint(points).astype(int)]
-        self._styles.clear()
+    def _read_theme(self) -> ThemeColours:
+        """The colours of the component classes (widgets.tcss), on the current background."""
+        base = self.visual_style.rich_style
+        foreground = base.color.get_truecolor() if base.color else (220, 220, 220)
 
-    def _style(self, code: int) -> Style:
-        style = self._styles.get(code)
-        if style is None:
-            if code < _POINT_BASE:
-                top, bottom = divmod(code, N_REGION)
-                style = Style(color=self._region_colours[top],
-                              bgcolor=self._region_colours[bottom])
-            else:
-                rest, background = divmod(code - _POINT_BASE, N_REGION)
-                point = rest % N_POINT
-                style = Style(color=self._point_colours[point],
-                              bgcolor=self._region_colours[background], bold=True)
-            self._styles[code] = style
-        return style
+        def colour(name: str, default: tuple[int, int, int]) -> tuple[int, int, int]:
+            if not self.get_component_styles(name).has_rule("color"):
+                return default  # no stylesheet rule (the widget used without widgets.tcss)
+            rich = self.get_component_rich_style(name).color
+            return tuple(rich.get_truecolor()) if rich is not None else default
+
+        axis = self.get_component_rich_style(AXIS_COMPONENT).color  # (partial: no $text-muted)
+        self._axis_style = base + Style(color=axis)
+        return ThemeColours(
+            background=background_rgb(self), foreground=tuple(foreground),
+            classes=tuple(colour(n, d) for n, d in zip(CLASS_COMPONENTS, PALETTE, strict=True)),
+            scale=tuple(colour(n, d) for n, d in zip(SCALE_COMPONENTS, SCALE_DEFAULTS,
+                                                     strict=True)))
+
+    def _ensure_colours(self) -> None:
+        if self._theme is None or self._theme.background != background_rgb(self):
+            self._theme = self._read_theme()
+        self._colours.update(self._theme, self._no_color())
+
+    def _no_color(self) -> bool:
+        return bool(getattr(self.app, "no_color", False))
 
     def _region_indices(self) -> np.ndarray:
         grid = self.grid
@@ -277,21 +209,14 @@ class DecisionBoundary(Widget):
         k = max(self.n_classes, n_outputs if isinstance(n_outputs, int) else 2)
         return class_indices(grid.labels, grid.confidence, k)
 
-    def _point_index(self, y: np.ndarray) -> np.ndarray:
-        if self.data_task == "regression":
-            shade = diverging_indices(y, self._centre, self._scale)
-            return np.where(shade >= 0, POINT_REGRESSION_OFFSET + shade, POINT_GREY)
-        labels = np.asarray(y, dtype=np.float64)
-        finite = np.isfinite(labels)
-        return np.where(finite, np.where(finite, labels, 0).astype(np.int64) % len(PALETTE),
-                        POINT_GREY)
-
     def _cell_codes(self, cols: int, rows: int) -> np.ndarray:
-        """(rows, cols) int codes: region cells top*N+bottom, point cells above _POINT_BASE."""
+        """(rows, cols) int cell codes (see boundary_colours): the regions, points on top."""
         region = self._region_indices()
         if region.shape != (rows * 2, cols):  # resized since the pass: wait for the next one
             raise ValueError("grid size mismatch")
-        codes = region[0::2] * N_REGION + region[1::2]
+        plain = self._no_color()  # no colour: textures, and points on the plain background
+        textured = plain and getattr(self._network, "is_classifier", True)
+        codes = texture_codes(region) if textured else half_block_codes(region)
         (x0, x1), (y0, y1) = self.x_range, self.y_range
         kinds = [0, 1] if self.show_test else [0]
         for kind in kinds:  # test points last, so they win a shared cell
@@ -306,8 +231,9 @@ class DecisionBoundary(Widget):
             col = col[inside].astype(np.int64)
             half = half[inside].astype(np.int64)
             under = region[half, col]  # the region colour the glyph sits on
-            point = self._point_index(y[inside])
-            codes[half // 2, col] = _POINT_BASE + (kind * N_POINT + point) * N_REGION + under
+            point = point_indices(y[inside], self.data_task == "regression", self._centre,
+                                  self._scale)
+            codes[half // 2, col] = point_codes(point, kind, under, plain)
         return codes
 
     def _rebuild(self) -> None:
@@ -336,7 +262,7 @@ class DecisionBoundary(Widget):
             self.refresh()
             return
         labels = self._left_labels(rows, margin - 1) if margin else None
-        label_style = base + Style(dim=True)
+        label_style = self._axis_style
         for row, segments in enumerate(self._row_segments(codes)):
             if labels is not None:
                 segments.insert(0, Segment(labels[row].rjust(margin - 1)[: margin - 1] + " ",
@@ -358,14 +284,9 @@ class DecisionBoundary(Widget):
         run_codes = codes.ravel()[flat_starts].tolist()
         lengths = (ends - flat_starts).tolist()
         lines: list[list[Segment]] = [[] for _ in range(rows)]
-        style = self._style
+        style = self._colours.style
         for row, code, length in zip(run_rows, run_codes, lengths, strict=True):
-            if code < _POINT_BASE:
-                glyph = HALF_BLOCK
-            else:
-                kind = (code - _POINT_BASE) // N_REGION // N_POINT
-                glyph = TEST_GLYPH if kind else TRAIN_GLYPH
-            lines[row].append(Segment(glyph * length, style(code)))
+            lines[row].append(Segment(glyph(code) * length, style(code)))
         return lines
 
     def _names(self) -> tuple[str, str]:
@@ -404,7 +325,17 @@ class DecisionBoundary(Widget):
         self._rebuild()
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._catch_up()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._theme = None  # the component classes may have changed too: read them again
+
+    def _theme_changed(self, _theme: object) -> None:
+        """A new theme (ctrl+p → theme): recolour the strips from the grid already computed."""
+        self._theme = None
+        self._rebuild()
 
     def on_resize(self) -> None:
         self._catch_up(resized=True)

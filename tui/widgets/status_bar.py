@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from rich.style import Style
 from rich.text import Text
@@ -10,10 +11,19 @@ from textual.widget import Widget
 
 from ffnn.tui.viewdata import StatusData
 
-_RUNNING = Style(color="green", bold=True)
-_PAUSED = Style(color="yellow", bold=True)
-_LABEL = Style(dim=True)
-_NOTE = Style(italic=True)
+
+class StatusStyles(NamedTuple):
+    """The styles of the status line's parts. The bar reads the colours from its component
+    classes (status-bar--running, status-bar--paused in widgets.tcss), so they follow the theme;
+    the run state is also in the text ("▶ running" / "⏸ paused"), not in the colour alone."""
+
+    running: Style = Style(color="green", bold=True)
+    paused: Style = Style(color="yellow", bold=True)
+    label: Style = Style(dim=True)
+    note: Style = Style(italic=True)
+
+
+DEFAULT_STYLES = StatusStyles()
 
 _METRIC_LABELS = {"accuracy": "acc", "r2": "R²"}
 
@@ -48,7 +58,8 @@ def format_metric(value: object, metric_name: str) -> str:
     return text
 
 
-def format_status(data: StatusData, width: int | None = None) -> Text:
+def format_status(data: StatusData, width: int | None = None,
+                  styles: StatusStyles = DEFAULT_STYLES) -> Text:
     """The status line as styled text (pure function, so it is testable without an app).
 
     Within ``width`` columns the note stays whole and the figures before it are cut with an
@@ -56,13 +67,13 @@ def format_status(data: StatusData, width: int | None = None) -> Text:
     "one…" otherwise)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if data.running:
-        text.append("▶ running", _RUNNING)
+        text.append("▶ running", styles.running)
     else:
-        text.append("⏸ paused", _PAUSED)
+        text.append("⏸ paused", styles.paused)
 
     def field(label: str, value: str) -> None:
         text.append("  ")
-        text.append(label + " ", _LABEL)
+        text.append(label + " ", styles.label)
         text.append(value)
 
     metric = data.metric_name
@@ -74,8 +85,8 @@ def format_status(data: StatusData, width: int | None = None) -> Text:
           f"{format_metric(data.train_metric, metric)} / {format_metric(data.test_metric, metric)}")
     if not data.note:
         return text
-    tail = Text("  │ ", _LABEL)
-    tail.append(data.note, _NOTE)
+    tail = Text("  │ ", styles.label)
+    tail.append(data.note, styles.note)
     if width is not None and text.cell_len + tail.cell_len > width:
         text.truncate(max(0, width - tail.cell_len), overflow="ellipsis")
     return text + tail
@@ -87,15 +98,39 @@ IDLE = StatusData(False, 0, 0, math.nan, math.nan, math.nan, math.nan, math.nan,
 class StatusBar(Widget):
     """Shows what the session is doing; the app docks it at the bottom above the footer."""
 
+    COMPONENT_CLASSES = frozenset({"status-bar--running", "status-bar--paused"})
+
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._data = IDLE
         self._content = format_status(IDLE)
+        self._styles: StatusStyles | None = None  # from the component classes, once mounted
+
+    def _status_styles(self) -> StatusStyles:
+        """The default styles with the component classes' colours (re-read after a theme)."""
+        if not self.is_mounted:
+            return DEFAULT_STYLES
+        if self._styles is None:
+            def coloured(name: str, default: Style) -> Style:
+                if not self.get_component_styles(name).has_rule("color"):
+                    return default
+                return default + Style(color=self.get_component_rich_style(name).color)
+
+            self._styles = DEFAULT_STYLES._replace(
+                running=coloured("status-bar--running", DEFAULT_STYLES.running),
+                paused=coloured("status-bar--paused", DEFAULT_STYLES.paused))
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if hasattr(self, "_data"):  # (also called while the widget is being constructed)
+            self._styles = None
+            self._content = format_status(self._data, styles=self._status_styles())
 
     def update_status(self, data: StatusData) -> None:
         """Show ``data`` (fitted to the bar's width when drawn)."""
-        text = format_status(data)
+        text = format_status(data, styles=self._status_styles())
         # Skip the repaint when nothing visible changed (the app redraws the status often).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
@@ -106,7 +141,7 @@ class StatusBar(Widget):
     def render(self) -> Text:
         if self._content.cell_len <= self.size.width:
             return self._content
-        return format_status(self._data, width=self.size.width)
+        return format_status(self._data, width=self.size.width, styles=self._status_styles())
 
     @property
     def text(self) -> str:

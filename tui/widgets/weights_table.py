@@ -32,12 +32,18 @@ HEADER_LINES = 2  # title line + column-label line, both fixed while scrolling
 N_LEVELS = 8  # colour intensity buckets by |w| / max|w|
 CHANGED_FRACTION = 0.10  # the top 10% of |Δ| in the layer is highlighted
 
-_NEGATIVE_RGB = (235, 80, 80)
-_POSITIVE_RGB = (70, 150, 255)
-_DIM_RGB = (110, 110, 110)  # the colour of a value near zero
+# Component classes (colours in widgets.tcss, so they follow the theme); the defaults apply
+# where no stylesheet rule sets them. Sign is in the text too ("+" / "-"), and a changed cell is
+# reversed and bold, so nothing is told by colour alone.
+COMPONENTS = {
+    "weights-table--negative": (235, 80, 80),
+    "weights-table--positive": (70, 150, 255),
+    "weights-table--zero": (110, 110, 110),  # the colour a value near zero fades to
+}
 _NONFINITE = Style(color="grey50", italic=True)
 _TITLE = Style(bold=True)
 _LABEL = Style(dim=True)
+RGB = tuple[int, int, int]
 
 
 def format_value(value: float) -> str:
@@ -61,16 +67,18 @@ def format_value(value: float) -> str:
     return text
 
 
-def _build_styles() -> list[Style]:
+def build_styles(negative: RGB = COMPONENTS["weights-table--negative"],
+                 positive: RGB = COMPONENTS["weights-table--positive"],
+                 zero: RGB = COMPONENTS["weights-table--zero"]) -> list[Style]:
     """Style table indexed by sign (0 neg, 1 pos) * 2N + changed * N + level; last is non-finite.
 
-    Built once per process: a frame never creates a Style.
+    Built once per theme: a frame never creates a Style.
     """
     styles = []
-    for rgb in (_NEGATIVE_RGB, _POSITIVE_RGB):
+    for rgb in (negative, positive):
         for changed in (False, True):
             for level in range(N_LEVELS):
-                colour = blend(_DIM_RGB, rgb, (level + 1) / N_LEVELS)
+                colour = blend(zero, rgb, (level + 1) / N_LEVELS)
                 if changed:
                     styles.append(Style(color=colour, bold=True, reverse=True))
                 else:
@@ -79,7 +87,7 @@ def _build_styles() -> list[Style]:
     return styles
 
 
-_STYLES = _build_styles()
+_STYLES = build_styles()
 _NONFINITE_INDEX = len(_STYLES) - 1
 
 
@@ -123,6 +131,7 @@ class WeightsTable(ScrollView, can_focus=True):
     Focusable so the arrow / page keys scroll it; the app binds the keys that change layer.
     """
 
+    COMPONENT_CLASSES = frozenset(COMPONENTS)
     # Named layer_index, not layer: Widget.layer is the CSS layer name the compositor arranges by.
     layer_index: reactive[int] = reactive(0)
 
@@ -145,7 +154,8 @@ class WeightsTable(ScrollView, can_focus=True):
         self._column_strip = Strip([])
         self._column_text = ""
         # Style table combined with the widget's base style (see _base_styles).
-        self._base: Style | None = None
+        self._base: tuple[Style, tuple[RGB, ...]] | None = None
+        self._colours: tuple[RGB, ...] | None = None  # the component classes' colours
         self._combined: list[Style] = []
         self._title_style = self._label_style = Style()
 
@@ -269,6 +279,23 @@ class WeightsTable(ScrollView, can_focus=True):
         width = self._label_width + n_out * CELL_WIDTH + CELL_WIDTH - 1
         self.virtual_size = Size(max(width, len(self._title)), HEADER_LINES + n_in + 1)
 
+    def _theme_colours(self) -> tuple[RGB, ...]:
+        """The component classes' colours, read again after every style update (a theme)."""
+        if self._colours is None:
+            colours = []
+            for name, default in COMPONENTS.items():
+                colour = self.get_component_rich_style(name).color
+                if colour is None or not self.get_component_styles(name).has_rule("color"):
+                    colours.append(default)  # no stylesheet rule (used without widgets.tcss)
+                else:
+                    colours.append(tuple(colour.get_truecolor()))
+            self._colours = tuple(colours)
+        return self._colours
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._colours = None
+
     def _base_styles(self) -> Style:
         """The widget's base style (theme colours), with the style table combined onto it.
 
@@ -276,9 +303,10 @@ class WeightsTable(ScrollView, can_focus=True):
         based on the widget's own; the combination is redone only when the theme changes.
         """
         base = self.visual_style.rich_style  # cached by Textual (rich_style is not)
-        if base != self._base:
-            self._base = base
-            self._combined = [base + style for style in _STYLES]
+        key = (base, self._theme_colours())
+        if key != self._base:
+            self._base = key
+            self._combined = [base + style for style in build_styles(*key[1])]
             self._title_style = base + _TITLE
             self._label_style = base + _LABEL
             self._row_cache.clear()
@@ -297,7 +325,7 @@ class WeightsTable(ScrollView, can_focus=True):
             if len(self._row_cache) > 512:  # scrolled around a lot: start over
                 self._row_cache.clear()
             styles = self._combined
-            space = Segment(" ", self._base)
+            space = Segment(" ", self.visual_style.rich_style)
             segments = []
             stop = first + count
             for value, index in zip(self._values[row, first:stop].tolist(),
