@@ -25,6 +25,7 @@ class FittedFooter(Footer):
         super().__init__(compact=True, **kwargs)
         self.order = {name: i for i, name in enumerate(order)}
         self._width = 0
+        self._composed: tuple | None = None  # what the last compose showed
         self.shown: list[str] = []  # the actions shown, for tests
 
     def _rank(self, action: str) -> int:
@@ -52,14 +53,32 @@ class FittedFooter(Footer):
             return 1 + keys + 1 + len(members[0][0].group.description) + 1
         return keys + 1 + len(members[0][0].description) + 1
 
+    def _plan(self) -> list:
+        """The (binding, enabled, tooltip) items to show now."""
+        shown = [(binding, enabled, tooltip)
+                 for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+                 if binding.show and binding.action != "app.command_palette"]
+        return self._fit(shown, self.app.size.width)
+
+    def _signature(self, plan: list) -> tuple:
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return (palette is not None and palette[2],) + tuple(
+            (b.key, b.action, b.description, enabled, tooltip) for b, enabled, tooltip in plan)
+
+    def bindings_changed(self, screen) -> None:
+        # Textual recomposes the footer on every focus change; most change nothing it shows
+        # (Tab through the settings), and a recompose restyles every key: skip those.
+        if self._composed is not None and self.is_attached and screen is self.screen \
+                and self._signature(self._plan()) == self._composed:
+            return
+        super().bindings_changed(screen)
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         active = self.screen.active_bindings
-        shown = [(binding, enabled, tooltip)
-                 for (_, binding, enabled, tooltip) in active.values() if binding.show
-                 and binding.action != "app.command_palette"]
-        shown = self._fit(shown, self.app.size.width)
+        shown = self._plan()
+        self._composed = self._signature(shown)
         self.shown = [binding.action for binding, _, _ in shown]
         by_action: dict[str, list] = defaultdict(list)
         for item in shown:
