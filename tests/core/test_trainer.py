@@ -37,7 +37,7 @@ def test_steps_per_epoch_and_epoch_end():
     assert len(steps) == 12
     assert [s.epoch_end for s in steps].count(True) == 2
     assert steps[5].epoch_end and steps[5].epoch == 0 and steps[6].epoch == 1
-    assert len(tr.history) == 2 and tr.history.epoch == [1, 2]
+    assert len(tr.history) == 2 and tr.history.epoch.tolist() == [1, 2]
 
 
 def test_step_loss_is_the_batch_loss_before_the_update():
@@ -123,7 +123,7 @@ def test_history_holds_train_and_test_loss_and_accuracy():
     assert h.test_loss[-1] == pytest.approx(tr.evaluate()["test_loss"])
     assert h.test_metric[-1] == pytest.approx(
         np.mean(tr.network.predict(tr.X_test[:, :-1]) == tr.y_test))
-    assert h.learning_rate == [0.1, 0.1, 0.1]
+    assert h.learning_rate.tolist() == [0.1, 0.1, 0.1]
 
 
 def test_train_accuracy_counts_the_batches_as_they_were_trained():
