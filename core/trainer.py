@@ -159,13 +159,34 @@ class History:
 
 
 class TrainingDiverged(ArithmeticError):
-    """The loss or a parameter became non-finite. The network keeps its last finite values."""
+    """The loss of a step was not sane: nan, infinite, or past ``Trainer.loss_bound()``.
 
-    def __init__(self, message: str, *, step: int, epoch: int, layer: int | None):
+    ``step`` is that step (1-based; its update was not made). The trainer then holds the
+    last sane state it has: the network's parameters and the optimizer's buffers as they
+    were when step ``kept_step``'s loss was computed (before that step's update), the step
+    before ``step``. The counters (``step_count``, ``epoch``, the shuffle position) and the
+    history are not rolled back: they still count ``kept_step``, whose update is undone.
+    ``kept_step`` is None when there was nothing sane to go back to (the first step of a
+    fresh or just-resumed trainer diverged): then the network is as it was.
+    """
+
+    def __init__(self, message: str, *, step: int, epoch: int, layer: int | None,
+                 kept_step: int | None = None):
         super().__init__(message)
         self.step = step
         self.epoch = epoch
         self.layer = layer
+        self.kept_step = kept_step
+
+
+# A loss is taken as diverged when it is not below
+#   min(LOSS_GROWTH × reference, LOSS_CEILING)
+# reference: the largest of the first step's loss, the saved history's first epoch's train
+# loss (a resumed run) and the mean squared target (the loss of predicting zeros, so a
+# near-perfect warm start does not make the bound tiny). LOSS_CEILING: a loss past it would
+# overflow float64 once squared. See Trainer.loss_bound().
+LOSS_GROWTH = 1e6
+LOSS_CEILING = 1e150
 
 
 class Trainer:
@@ -206,7 +227,15 @@ class Trainer:
         self._run_loss = 0.0  # this epoch so far: Σ batch loss × batch size
         self._run_correct = 0  # … samples classified right
         self._run_sse = 0.0  # … squared error (regression)
+        # The last sane state (see TrainingDiverged): parameters and optimizer buffers as
+        # they were when the last step whose loss was sane computed it.
         self._backup = np.empty_like(network.flat_params)
+        self._optimizer_backup: list[tuple[np.ndarray, np.ndarray]] = []
+        self._backup_t = 0  # optimizer.t then
+        self._backup_step: int | None = None  # that step; None: no backup yet
+        self._watch_optimizer()
+        self._loss_bound = -math.inf  # set at the first step (see loss_bound)
+        self._loss_reference = math.nan
 
     # --- live settings ------------------------------------------------------------------
     def current_learning_rate(self) -> float:
@@ -223,6 +252,16 @@ class Trainer:
             name, [self.network.flat_params], self.current_learning_rate()
         )
         self.config.optimizer = name
+        self._watch_optimizer()
+
+    def _watch_optimizer(self) -> None:
+        """Pair each optimizer buffer with a backup, filled from its current (fresh) state:
+        a divergence at the first step after a switch goes back to that state. (The
+        optimizers update their buffers in place, so the pairs stay right.)"""
+        self._optimizer_backup = [(live, live.copy())
+                                  for arrays in self.optimizer._buffers().values()
+                                  for live in arrays]
+        self._backup_t = self.optimizer.t
 
     # --- the loop -----------------------------------------------------------------------
     def _epoch_data(self):
@@ -256,11 +295,16 @@ class Trainer:
             Xb, Tb, Lb = self._next_batch()
             used = len(Xb)
             self.optimizer.lr = self.current_learning_rate()
-            np.copyto(backup, flat)
             data_loss, _ = net.step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
             loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
-            if not math.isfinite(loss):
-                self._diverged(loss)
+            if not loss < self._loss_bound:  # nan too; the first step sets the bound
+                self._check_loss(loss)
+            # The loss is sane: keep these parameters and optimizer buffers (before the
+            # update) as the state a divergence at a later step goes back to.
+            np.copyto(backup, flat)
+            for live, kept in self._optimizer_backup:
+                np.copyto(kept, live)
+            self._backup_t, self._backup_step = self.optimizer.t, self.step_count + 1
             self._run_loss += loss * used
             if classifier:
                 self._run_correct += int(np.count_nonzero(net.labels_from_logits(
@@ -309,24 +353,55 @@ class Trainer:
             if self._bad_epochs >= patience:
                 self.stopped_early = True
 
+    def loss_bound(self) -> float:
+        """The loss a step must stay below (see LOSS_GROWTH): nan until the first step."""
+        return self._loss_bound if self._loss_bound > -math.inf else math.nan
+
+    def _check_loss(self, loss) -> None:
+        """The cold path of the loss check: set the bound at the first step, else (or if
+        the first loss is already past the ceiling or non-finite) TrainingDiverged."""
+        if self._loss_bound == -math.inf and math.isfinite(loss):
+            history = self.history.train_loss
+            first_epoch = float(history[0]) if len(history) and history[0] > 0 else 0.0
+            targets = float(np.vdot(self.T, self.T)) / self.T.size
+            reference = max(float(loss), first_epoch, targets)
+            self._loss_bound = min(LOSS_GROWTH * reference, LOSS_CEILING)
+            self._loss_reference = reference
+            if loss < self._loss_bound:
+                return
+        self._diverged(loss)
+
     def _diverged(self, loss) -> None:
-        """Restore the last finite parameters and raise TrainingDiverged."""
-        bad_layer = next(
-            (i for i, p in enumerate(self.network.params) if not np.isfinite(p).all()), None
-        )
-        if bad_layer is not None:
-            np.copyto(self.network.flat_params, self._backup)
-        where = f"layer {bad_layer + 1}'s parameters" if bad_layer is not None else "the loss"
-        if bad_layer is None:
-            bad_layer = self._first_nonfinite_layer()
-            if bad_layer is not None:
-                where = f"layer {bad_layer + 1}'s output"
+        """Go back to the last sane state (see TrainingDiverged) and raise TrainingDiverged."""
+        net = self.network
+        bad_layer = next((i for i, p in enumerate(net.params) if not np.isfinite(p).all()), None)
+        if math.isfinite(loss):
+            if loss >= LOSS_CEILING or self._loss_bound == LOSS_CEILING:
+                cause = f"past {_short(LOSS_CEILING)} (it would overflow once squared)"
+            else:
+                cause = (f"over {_short(LOSS_GROWTH)} × the starting loss "
+                         f"({_short(self._loss_reference)})")
+            cause = f"loss is {_short(loss)}, {cause}"
+        else:
+            where = f"layer {bad_layer + 1}'s parameters" if bad_layer is not None else "the loss"
+            if bad_layer is None:
+                bad_layer = self._first_nonfinite_layer()
+                if bad_layer is not None:
+                    where = f"layer {bad_layer + 1}'s output"
+            cause = f"loss is {loss} — {where} went non-finite"
+        kept = self._backup_step if self._backup_step == self.step_count else None
+        if kept is not None:
+            np.copyto(net.flat_params, self._backup)
+            for live, saved in self._optimizer_backup:
+                np.copyto(live, saved)
+            self.optimizer.t = self._backup_t
         raise TrainingDiverged(
             f"training diverged at step {self.step_count + 1} (epoch {self.epoch + 1}): "
-            f"loss is {loss} — {where} went non-finite; try a lower learning rate",
+            f"{cause}; try a lower learning rate",
             step=self.step_count + 1,
             epoch=self.epoch,
             layer=bad_layer,
+            kept_step=kept,
         )
 
     def _first_nonfinite_layer(self) -> int | None:
@@ -410,3 +485,11 @@ class Trainer:
         self._run_correct = int(state.get("run_correct", 0))
         self._run_sse = float(state.get("run_sse", 0.0))
         self._shuffled = None
+        self._backup_step = None  # the backup is of the state before this one
+        self._backup_t = self.optimizer.t
+        self._loss_bound = -math.inf  # set again at the next step, with the loaded history
+
+
+def _short(value: float) -> str:
+    """A number in a message: at most 4 significant digits; 1e6, not 1e+06."""
+    return f"{value:.4g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
