@@ -291,6 +291,21 @@ def test_divergence_keeps_the_state_of_the_last_sane_step(optimizer, kind):
     assert tr.step_count == last.step
 
 
+def test_divergence_after_an_optimizer_switch_restores_the_new_optimizer():
+    tr = plane_trainer("sgd")
+    tr.config.learning_rate = 1e-9
+    steps = tr.steps()
+    for _ in range(3):
+        next(steps)
+    tr.set_optimizer("momentum")
+    tr.config.learning_rate = 10.0
+    with pytest.raises(TrainingDiverged) as info, np.errstate(all="ignore"):
+        for _ in steps:
+            pass
+    assert info.value.kept_step == 4  # the first momentum step: its loss was still sane
+    assert tr.optimizer.t == 0 and not tr.optimizer.velocity[0].any()
+
+
 def test_a_finite_runaway_loss_is_divergence():
     run = assemble(runaway_experiment())
     tr = run.trainer
