@@ -89,13 +89,11 @@ def restore_trainer(trainer: Trainer, loaded: LoadedExperiment) -> None:
             raise ExperimentError(
                 f"{where}: the saved trainer state does not fit this trainer ({error})"
             ) from None
-    history = loaded.history
-    if history is not None:
-        for key in trainer.history.COLUMNS:
-            if key in history:
-                setattr(trainer.history, key, list(history[key]))
-        if history.get("metric_name"):
-            trainer.history.metric_name = history["metric_name"]
+    if loaded.history is not None:
+        try:
+            trainer.history.load(loaded.history)
+        except ValueError as error:
+            raise ExperimentError(f"the saved history does not fit ({error})") from None
 
 
 def _same_shape(a: Experiment, b: Experiment) -> bool:

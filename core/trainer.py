@@ -8,13 +8,27 @@ advances it a few steps per frame. Everything a consumer may change between two 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import losses, optimizers
 from .network import Network
 from .specs import TrainConfig
+
+
+class _Column:
+    """A History column attribute: reads give a read-only view of the filled rows; an
+    assignment of as many values as there are rows replaces the column."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, history, owner=None) -> np.ndarray:
+        return self if history is None else history._column(self.name)
+
+    def __set__(self, history, values) -> None:
+        history._set_column(self.name, values)
 
 
 @dataclass(slots=True)
@@ -25,7 +39,6 @@ class Step:
     epoch_end: bool  # this update finished an epoch (trainer.history has grown)
 
 
-@dataclass
 class History:
     """Per-epoch record. Test values are nan without a test set.
 
@@ -34,42 +47,146 @@ class History:
     way Keras and scikit-learn report them: free to compute, where an exact pass over the
     training set after every epoch would cost about a third of the training time.
     Test values come from a full pass over the test set after the epoch.
+
+    The columns live in preallocated NumPy arrays (int64 epochs, float64 values: 48 bytes a
+    row) that grow by a quarter when full, so an append is amortised O(1) and the capacity
+    never exceeds 1.25 × the rows + ``MIN_CAPACITY``: at most 60 bytes an epoch for long
+    runs. Each column attribute (``history.train_loss`` …) is a read-only view of the
+    filled part; a view taken earlier keeps the rows it had (appends never change it).
     """
 
-    metric_name: str = "accuracy"  # "accuracy" for classification, "r2" for regression
-    epoch: list[int] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    train_metric: list[float] = field(default_factory=list)
-    test_metric: list[float] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-
     COLUMNS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "learning_rate")
+    DTYPES = {name: np.dtype(np.int64 if name == "epoch" else np.float64) for name in COLUMNS}
+    MIN_CAPACITY = 64
+    epoch = _Column()  # 1-based epoch numbers (int64)
+    train_loss = _Column()
+    test_loss = _Column()
+    train_metric = _Column()
+    test_metric = _Column()
+    learning_rate = _Column()  # the rate the epoch was trained with
+    GROWTH = 1.25  # not 2: the ×2 slack of doubling would cost up to 96 bytes an epoch
+
+    def __init__(self, metric_name: str = "accuracy", **columns):
+        self.metric_name = metric_name  # "accuracy" for classification, "r2" for regression
+        self._n = 0
+        self._data = {name: np.empty(self.MIN_CAPACITY, dtype)
+                      for name, dtype in self.DTYPES.items()}
+        unknown = set(columns) - set(self.COLUMNS)
+        if unknown:
+            raise TypeError(f"History() got unknown columns: {', '.join(sorted(unknown))}")
+        if columns:
+            self.load(columns)
 
     def __len__(self) -> int:
-        return len(self.epoch)
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"History(metric_name={self.metric_name!r}, {self._n} epochs)"
+
+    @property
+    def capacity(self) -> int:
+        """Rows the columns have room for before they grow."""
+        return len(self._data["epoch"])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the columns hold allocated (capacity, not just the filled rows)."""
+        return sum(column.nbytes for column in self._data.values())
+
+    def _column(self, name: str) -> np.ndarray:
+        view = self._data[name][:self._n]
+        view.flags.writeable = False
+        return view
+
+    def _set_column(self, name: str, values) -> None:
+        values = np.asarray(values, dtype=self.DTYPES[name])
+        if values.shape != (self._n,):
+            raise ValueError(f"history.{name} needs {self._n} values, got shape {values.shape} "
+                             "(History.load replaces all columns)")
+        column = np.empty(self.capacity, self.DTYPES[name])  # earlier views keep the old values
+        column[:self._n] = values
+        self._data[name] = column
 
     def append(self, **row) -> None:
-        for name in self.COLUMNS:
-            getattr(self, name).append(row[name])
+        """Add one epoch: a value for every name in COLUMNS (other keys are ignored)."""
+        n, data = self._n, self._data
+        if n == len(data["epoch"]):
+            self._resize(int(n * self.GROWTH) + self.MIN_CAPACITY)
+        for name, column in data.items():  # a missing or bad value: the row is not counted
+            column[n] = row[name]
+        self._n = n + 1
+
+    def _resize(self, capacity: int) -> None:
+        for name, column in self._data.items():
+            grown = np.empty(capacity, column.dtype)
+            grown[:self._n] = column[:self._n]
+            self._data[name] = grown
+
+    def load(self, columns: dict) -> None:
+        """Replace the contents with ``columns`` (name -> sequence, equal lengths, as
+        ``read_history_csv`` returns them; "metric_name" is taken too, other keys ignored).
+        A column that is absent is filled with nan (epochs with 1, 2, …)."""
+        given = {name: np.asarray(columns[name], dtype=self.DTYPES[name]).ravel()
+                 for name in self.COLUMNS if name in columns}
+        lengths = {len(values) for values in given.values()}
+        if len(lengths) > 1:
+            raise ValueError("history columns of different lengths: " + ", ".join(
+                f"{name} {len(values)}" for name, values in given.items()))
+        n = lengths.pop() if lengths else 0
+        capacity = max(self.MIN_CAPACITY, int(n * self.GROWTH) + self.MIN_CAPACITY)
+        data = {}
+        for name, dtype in self.DTYPES.items():
+            column = np.empty(capacity, dtype)
+            if name in given:
+                column[:n] = given[name]
+            elif name == "epoch":
+                column[:n] = np.arange(1, n + 1)
+            else:
+                column[:n] = np.nan
+            data[name] = column
+        self._data, self._n = data, n
+        if columns.get("metric_name"):
+            self.metric_name = columns["metric_name"]
 
     def as_dict(self) -> dict[str, list]:
-        return {name: list(getattr(self, name)) for name in self.COLUMNS}
+        """The columns as lists of Python ints (epoch) and floats, as the serialiser writes them."""
+        return {name: self._data[name][:self._n].tolist() for name in self.COLUMNS}
 
     def last(self) -> dict | None:
-        if not self.epoch:
+        if not self._n:
             return None
-        return {name: getattr(self, name)[-1] for name in self.COLUMNS}
+        return {name: self._data[name][self._n - 1].item() for name in self.COLUMNS}
 
 
 class TrainingDiverged(ArithmeticError):
-    """The loss or a parameter became non-finite. The network keeps its last finite values."""
+    """The loss of a step was not sane: nan, infinite, or past ``Trainer.loss_bound()``.
 
-    def __init__(self, message: str, *, step: int, epoch: int, layer: int | None):
+    ``step`` is that step (1-based; its update was not made). The trainer then holds the
+    last sane state it has: the network's parameters and the optimizer's buffers as they
+    were when step ``kept_step``'s loss was computed (before that step's update), the step
+    before ``step``. The counters (``step_count``, ``epoch``, the shuffle position) and the
+    history are not rolled back: they still count ``kept_step``, whose update is undone.
+    ``kept_step`` is None when there was nothing sane to go back to (the first step of a
+    fresh or just-resumed trainer diverged): then the network is as it was.
+    """
+
+    def __init__(self, message: str, *, step: int, epoch: int, layer: int | None,
+                 kept_step: int | None = None):
         super().__init__(message)
         self.step = step
         self.epoch = epoch
         self.layer = layer
+        self.kept_step = kept_step
+
+
+# A loss is taken as diverged when it is not below
+#   min(LOSS_GROWTH × reference, LOSS_CEILING)
+# reference: the largest of the first step's loss, the saved history's first epoch's train
+# loss (a resumed run) and the mean squared target (the loss of predicting zeros, so a
+# near-perfect warm start does not make the bound tiny). LOSS_CEILING: a loss past it would
+# overflow float64 once squared. See Trainer.loss_bound().
+LOSS_GROWTH = 1e6
+LOSS_CEILING = 1e150
 
 
 class Trainer:
@@ -110,7 +227,15 @@ class Trainer:
         self._run_loss = 0.0  # this epoch so far: Σ batch loss × batch size
         self._run_correct = 0  # … samples classified right
         self._run_sse = 0.0  # … squared error (regression)
+        # The last sane state (see TrainingDiverged): parameters and optimizer buffers as
+        # they were when the last step whose loss was sane computed it.
         self._backup = np.empty_like(network.flat_params)
+        self._optimizer_backup: list[tuple[np.ndarray, np.ndarray]] = []
+        self._backup_t = 0  # optimizer.t then
+        self._backup_step: int | None = None  # that step; None: no backup yet
+        self._watch_optimizer()
+        self._loss_bound = -math.inf  # set at the first step (see loss_bound)
+        self._loss_reference = math.nan
 
     # --- live settings ------------------------------------------------------------------
     def current_learning_rate(self) -> float:
@@ -127,6 +252,16 @@ class Trainer:
             name, [self.network.flat_params], self.current_learning_rate()
         )
         self.config.optimizer = name
+        self._watch_optimizer()
+
+    def _watch_optimizer(self) -> None:
+        """Pair each optimizer buffer with a backup, filled from its current (fresh) state:
+        a divergence at the first step after a switch goes back to that state. (The
+        optimizers update their buffers in place, so the pairs stay right.)"""
+        self._optimizer_backup = [(live, live.copy())
+                                  for arrays in self.optimizer._buffers().values()
+                                  for live in arrays]
+        self._backup_t = self.optimizer.t
 
     # --- the loop -----------------------------------------------------------------------
     def _epoch_data(self):
@@ -160,11 +295,16 @@ class Trainer:
             Xb, Tb, Lb = self._next_batch()
             used = len(Xb)
             self.optimizer.lr = self.current_learning_rate()
-            np.copyto(backup, flat)
             data_loss, _ = net.step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
             loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
-            if not math.isfinite(loss):
-                self._diverged(loss)
+            if not loss < self._loss_bound:  # nan too; the first step sets the bound
+                self._check_loss(loss)
+            # The loss is sane: keep these parameters and optimizer buffers (before the
+            # update) as the state a divergence at a later step goes back to.
+            np.copyto(backup, flat)
+            for live, kept in self._optimizer_backup:
+                np.copyto(kept, live)
+            self._backup_t, self._backup_step = self.optimizer.t, self.step_count + 1
             self._run_loss += loss * used
             if classifier:
                 self._run_correct += int(np.count_nonzero(net.labels_from_logits(
@@ -213,24 +353,55 @@ class Trainer:
             if self._bad_epochs >= patience:
                 self.stopped_early = True
 
+    def loss_bound(self) -> float:
+        """The loss a step must stay below (see LOSS_GROWTH): nan until the first step."""
+        return self._loss_bound if self._loss_bound > -math.inf else math.nan
+
+    def _check_loss(self, loss) -> None:
+        """The cold path of the loss check: set the bound at the first step, else (or if
+        the first loss is already past the ceiling or non-finite) TrainingDiverged."""
+        if self._loss_bound == -math.inf and math.isfinite(loss):
+            history = self.history.train_loss
+            first_epoch = float(history[0]) if len(history) and history[0] > 0 else 0.0
+            targets = float(np.vdot(self.T, self.T)) / self.T.size
+            reference = max(float(loss), first_epoch, targets)
+            self._loss_bound = min(LOSS_GROWTH * reference, LOSS_CEILING)
+            self._loss_reference = reference
+            if loss < self._loss_bound:
+                return
+        self._diverged(loss)
+
     def _diverged(self, loss) -> None:
-        """Restore the last finite parameters and raise TrainingDiverged."""
-        bad_layer = next(
-            (i for i, p in enumerate(self.network.params) if not np.isfinite(p).all()), None
-        )
-        if bad_layer is not None:
-            np.copyto(self.network.flat_params, self._backup)
-        where = f"layer {bad_layer + 1}'s parameters" if bad_layer is not None else "the loss"
-        if bad_layer is None:
-            bad_layer = self._first_nonfinite_layer()
-            if bad_layer is not None:
-                where = f"layer {bad_layer + 1}'s output"
+        """Go back to the last sane state (see TrainingDiverged) and raise TrainingDiverged."""
+        net = self.network
+        bad_layer = next((i for i, p in enumerate(net.params) if not np.isfinite(p).all()), None)
+        if math.isfinite(loss):
+            if loss >= LOSS_CEILING or self._loss_bound == LOSS_CEILING:
+                cause = f"past {_short(LOSS_CEILING)} (it would overflow once squared)"
+            else:
+                cause = (f"over {_short(LOSS_GROWTH)} × the starting loss "
+                         f"({_short(self._loss_reference)})")
+            cause = f"loss is {_short(loss)}, {cause}"
+        else:
+            where = f"layer {bad_layer + 1}'s parameters" if bad_layer is not None else "the loss"
+            if bad_layer is None:
+                bad_layer = self._first_nonfinite_layer()
+                if bad_layer is not None:
+                    where = f"layer {bad_layer + 1}'s output"
+            cause = f"loss is {loss} — {where} went non-finite"
+        kept = self._backup_step if self._backup_step == self.step_count else None
+        if kept is not None:
+            np.copyto(net.flat_params, self._backup)
+            for live, saved in self._optimizer_backup:
+                np.copyto(live, saved)
+            self.optimizer.t = self._backup_t
         raise TrainingDiverged(
             f"training diverged at step {self.step_count + 1} (epoch {self.epoch + 1}): "
-            f"loss is {loss} — {where} went non-finite; try a lower learning rate",
+            f"{cause}; try a lower learning rate",
             step=self.step_count + 1,
             epoch=self.epoch,
             layer=bad_layer,
+            kept_step=kept,
         )
 
     def _first_nonfinite_layer(self) -> int | None:
@@ -314,3 +485,11 @@ class Trainer:
         self._run_correct = int(state.get("run_correct", 0))
         self._run_sse = float(state.get("run_sse", 0.0))
         self._shuffled = None
+        self._backup_step = None  # the backup is of the state before this one
+        self._backup_t = self.optimizer.t
+        self._loss_bound = -math.inf  # set again at the next step, with the loaded history
+
+
+def _short(value: float) -> str:
+    """A number in a message: at most 4 significant digits; 1e6, not 1e+06."""
+    return f"{value:.4g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")

@@ -69,7 +69,7 @@ def whole(path: Path, runs) -> int:
     assert model["layer_sizes"] == loaded.network.layer_sizes == trainer.network.layer_sizes
     assert (model["epochs_trained"] == loaded.trainer_state["epoch"]
             == len(loaded.history["epoch"]) == loaded.history["epoch"][-1] == trainer.epoch)
-    assert loaded.history["train_loss"] == trainer.history.train_loss
+    assert loaded.history["train_loss"] == trainer.history.train_loss.tolist()
     for a, b in zip(loaded.network.params, trainer.network.params, strict=True):
         assert np.array_equal(a, b)
     return k

@@ -6,7 +6,18 @@ import math
 import numpy as np
 import pytest
 
-from ffnn.core import Network, TrainConfig, Trainer, TrainingDiverged, datasets
+from ffnn.core import (
+    DataSpec,
+    Experiment,
+    NetSpec,
+    Network,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+    assemble,
+    datasets,
+)
+from ffnn.core.trainer import LOSS_CEILING, LOSS_GROWTH
 
 
 def spirals(n=120, classes=3):
@@ -37,7 +48,7 @@ def test_steps_per_epoch_and_epoch_end():
     assert len(steps) == 12
     assert [s.epoch_end for s in steps].count(True) == 2
     assert steps[5].epoch_end and steps[5].epoch == 0 and steps[6].epoch == 1
-    assert len(tr.history) == 2 and tr.history.epoch == [1, 2]
+    assert len(tr.history) == 2 and tr.history.epoch.tolist() == [1, 2]
 
 
 def test_step_loss_is_the_batch_loss_before_the_update():
@@ -123,7 +134,7 @@ def test_history_holds_train_and_test_loss_and_accuracy():
     assert h.test_loss[-1] == pytest.approx(tr.evaluate()["test_loss"])
     assert h.test_metric[-1] == pytest.approx(
         np.mean(tr.network.predict(tr.X_test[:, :-1]) == tr.y_test))
-    assert h.learning_rate == [0.1, 0.1, 0.1]
+    assert h.learning_rate.tolist() == [0.1, 0.1, 0.1]
 
 
 def test_train_accuracy_counts_the_batches_as_they_were_trained():
@@ -192,6 +203,161 @@ def test_a_caught_divergence_ends_the_generator_cleanly():
         for _ in steps:
             pass
     assert next(steps, None) is None
+
+
+def recording_batches(tr):
+    """Make ``tr`` keep a copy of every mini-batch it takes (the list it returns)."""
+    batches, take = [], tr._next_batch
+
+    def spy():
+        batch = take()
+        batches.append(tuple(a.copy() for a in batch))
+        return batch
+
+    tr._next_batch = spy
+    return batches
+
+
+def run_to_divergence(tr):
+    """(steps yielded, the TrainingDiverged, the batches taken)."""
+    batches, steps = recording_batches(tr), []
+    with pytest.raises(TrainingDiverged) as info, np.errstate(all="ignore"):
+        for step in tr.steps():
+            steps.append(step)
+    return steps, info.value, batches
+
+
+def batch_loss(tr, batch) -> float:
+    Xb, Tb, _ = batch
+    cfg = tr.config
+    loss, _ = tr.network.copy().step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
+    return float(loss + tr.network.penalty(cfg.l1, cfg.l2))
+
+
+def trainer_after(make, n_steps):
+    """A twin trainer from ``make()`` after ``n_steps`` updates."""
+    twin = make()
+    for _ in itertools.islice(twin.steps(), n_steps):
+        pass
+    return twin
+
+
+def plane_trainer(optimizer="sgd", x_scale=1e3, y_scale=1e6):
+    """Regression with a learning rate far too high for targets this large: the loss jumps
+    past the bound at step 2 (to a non-finite value with x_scale 1e30, y_scale 1e70)."""
+    X, y = datasets.make("plane", n_samples=50, noise=0.0, seed=0)
+    net = Network([2, 8, 1], ["relu", "identity"], init="normal", seed=0)
+    return Trainer(net, X * x_scale, y * y_scale,
+                   TrainConfig(loss="mse", learning_rate=10.0, epochs=50, optimizer=optimizer,
+                               batch_size=16))
+
+
+# How each kind of divergence shows in the message (see plane_trainer).
+DIVERGENCES = {"growth": (1e3, 1e6, "1e6 × the starting loss"),
+               "ceiling": (1e3, 1e70, "past 1e150 (it would overflow once squared)"),
+               "non-finite": (1e30, 1e70, "loss is inf — the loss went non-finite")}
+
+
+def runaway_experiment() -> Experiment:
+    """`ffnn-tui train --dataset gauss --activation relu --optimizer momentum --lr 1`: the
+    loss runs away to ~1e10 and stays finite (issue 8, item 7)."""
+    return Experiment(DataSpec(name="gauss"), NetSpec(activations=["relu", "relu"]),
+                      TrainConfig(optimizer="momentum", learning_rate=1.0))
+
+
+@pytest.mark.parametrize("kind", DIVERGENCES)
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
+def test_divergence_keeps_the_state_of_the_last_sane_step(optimizer, kind):
+    x_scale, y_scale, cause = DIVERGENCES[kind]
+    tr = plane_trainer(optimizer, x_scale, y_scale)
+    steps, err, batches = run_to_divergence(tr)
+    last = steps[-1]
+    assert err.step == last.step + 1 and err.kept_step == last.step
+    assert "lower learning rate" in str(err) and f"step {err.step}" in str(err)
+    assert cause in str(err) and "\n" not in str(err)
+    assert all(np.isfinite(p).all() for p in tr.network.params)
+    # The parameters are those that gave the last yielded loss: it comes back, bit for bit.
+    assert math.isfinite(last.loss) and batch_loss(tr, batches[-2]) == last.loss
+    # ... and the optimizer is as it was then too: a twin stopped before that step's update.
+    twin = trainer_after(lambda: plane_trainer(optimizer, x_scale, y_scale),
+                         last.step - 1)
+    for a, b in zip(tr.network.params, twin.network.params, strict=True):
+        assert np.array_equal(a, b)
+    ours, theirs = tr.optimizer.state_dict(), twin.optimizer.state_dict()
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        assert np.array_equal(ours[key], theirs[key]), key
+    # The counters are not rolled back: they still count the kept step.
+    assert tr.step_count == last.step
+
+
+def test_divergence_after_an_optimizer_switch_restores_the_new_optimizer():
+    tr = plane_trainer("sgd")
+    tr.config.learning_rate = 1e-9
+    steps = tr.steps()
+    for _ in range(3):
+        next(steps)
+    tr.set_optimizer("momentum")
+    tr.config.learning_rate = 10.0
+    with pytest.raises(TrainingDiverged) as info, np.errstate(all="ignore"):
+        for _ in steps:
+            pass
+    assert info.value.kept_step == 4  # the first momentum step: its loss was still sane
+    assert tr.optimizer.t == 0 and not tr.optimizer.velocity[0].any()
+
+
+def test_a_finite_runaway_loss_is_divergence():
+    run = assemble(runaway_experiment())
+    tr = run.trainer
+    steps, err, batches = run_to_divergence(tr)
+    bound = tr.loss_bound()
+    assert bound == pytest.approx(LOSS_GROWTH * steps[0].loss)
+    assert str(err).count("\n") == 0 and "1e6 × the starting loss" in str(err)
+    assert "try a lower learning rate" in str(err)
+    assert err.kept_step == steps[-1].step and err.layer is None
+    assert all(s.loss < bound for s in steps)
+    assert all(v < bound for v in tr.history.train_loss)
+    assert all(np.isfinite(p).all() for p in tr.network.params)
+    assert batch_loss(tr, batches[-2]) == steps[-1].loss < bound
+    # The weights one update further, which it diverged with, are gone.
+    ahead = trainer_after(lambda: assemble(runaway_experiment()).trainer, steps[-1].step)
+    assert batch_loss(ahead, batches[-1]) >= bound
+    assert not np.array_equal(ahead.network.flat_params, tr.network.flat_params)
+
+
+def test_a_first_loss_past_the_ceiling_diverges_with_nothing_to_go_back_to():
+    X, y = datasets.make("plane", n_samples=50, noise=0.0, seed=0)
+    net = Network([2, 8, 1], ["relu", "identity"], seed=0)
+    before = net.get_params()
+    tr = Trainer(net, X, y * 1e80, TrainConfig(loss="mse", epochs=5))
+    with pytest.raises(TrainingDiverged) as info:
+        next(tr.steps())
+    assert info.value.kept_step is None and info.value.step == 1
+    assert f"past {LOSS_CEILING:.0e}".replace("e+", "e") in str(info.value)
+    for a, b in zip(before, net.params, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_warm_start_with_a_tiny_loss_does_not_trip_the_bound():
+    X, y = datasets.make("gaussians", n_samples=200, noise=0.05, seed=0, classes=2)
+    net = Network([2, 8, 2], ["tanh", "softmax"], seed=0)
+    list(Trainer(net, X, y, TrainConfig(optimizer="adam", learning_rate=0.05, epochs=60)).steps())
+    warm = Trainer(net, X, y, TrainConfig(optimizer="sgd", learning_rate=0.5, batch_size=4,
+                                          epochs=20))
+    steps = list(warm.steps())
+    assert steps[0].loss < 0.05
+    assert warm.loss_bound() >= LOSS_GROWTH * 0.5  # the targets' scale: mean(T²) = 1/2
+
+
+def test_a_resumed_trainer_takes_the_bound_from_the_saved_history():
+    tr = make_trainer(epochs=3)
+    list(tr.steps())
+    twin = make_trainer(epochs=4)
+    twin.network.set_params(tr.network.get_params())
+    twin.load_state_dict(tr.state_dict())
+    twin.history.load(tr.history.as_dict())
+    next(twin.steps())
+    assert twin.loss_bound() == pytest.approx(LOSS_GROWTH * tr.history.train_loss[0])
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam", "rmsprop"])

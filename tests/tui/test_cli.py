@@ -1,5 +1,7 @@
+import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import fields
@@ -14,6 +16,7 @@ from ffnn.core import (
     ExperimentError,
     NetSpec,
     TrainConfig,
+    assemble,
     build_data,
     build_network,
     export_weights_npz,
@@ -166,6 +169,49 @@ def test_divergence_exits_1_with_message(capsys):
     err = capsys.readouterr().err
     assert "training diverged" in err and "lower learning rate" in err
     assert "RuntimeWarning" not in err
+
+
+RUNAWAY = ["--dataset", "gauss", "--activation", "relu", "--optimizer", "momentum", "--lr", "1"]
+
+
+def significant_digits(text: str) -> list[int]:
+    """The significant digits of every number in ``text`` (exponents not counted)."""
+    mantissas = re.findall(r"(\d+(?:\.\d+)?)(?:e[+-]?\d+)?", text)
+    return [len(m.replace(".", "").lstrip("0") or "0") for m in mantissas]
+
+
+def test_a_finite_runaway_loss_is_divergence(capsys):
+    # Issue 8: this printed a loss of 130 digits and exited 0.
+    assert train_main(RUNAWAY) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    (message,) = [line for line in lines if "diverged" in line]
+    assert message.startswith("ffnn-tui train: training diverged at step ")
+    assert "1e6 × the starting loss" in message and "try a lower learning rate" in message
+    assert max(significant_digits(err)) <= 6, err
+
+
+def test_save_on_divergence_keeps_the_last_sane_state(capsys, tmp_path):
+    path = tmp_path / "run.toml"
+    assert train_main([*RUNAWAY, "--quiet", "--save", str(path)]) == 1
+    err = capsys.readouterr().err
+    diverged, saved = err.splitlines()
+    step = int(re.search(r"at step (\d+)", diverged).group(1))
+    assert saved == (f"ffnn-tui train: saved step {step - 1}'s weights and optimizer state (the "
+                     f"last step with a sane loss, as before its update) to {path}")
+    loaded = load_experiment(path)
+    assert loaded.trainer_state["step_count"] == step - 1
+    # the weights are those the run had before the update of step - 1: its loss was sane
+    twin = assemble(loaded.experiment).trainer
+    for _ in itertools.islice(twin.steps(), step - 2):
+        pass
+    for a, b in zip(loaded.network.params, twin.network.params, strict=True):
+        assert np.array_equal(a, b)
+    velocity = loaded.trainer_state["optimizer.velocity0"]
+    assert np.array_equal(velocity, twin.optimizer.velocity[0])
+    # ... and training on from them with a sane learning rate works
+    assert train_main(["--config", str(path), "--lr", "0.01", "--epochs", "3", "--quiet"]) == 0
 
 
 def test_save_then_resume_from_config_with_overrides(capsys, tmp_path):

@@ -295,14 +295,18 @@ def train_main(argv=None, *, stdout=None, stderr=None) -> int:
     except TrainingDiverged as error:
         progress.finish()
         print(f"{PROG} train: {error}", file=stderr)
-        if args.save:  # the network holds the last finite weights: keep them
+        if args.save:  # the trainer went back to the last sane state: keep it
             try:
                 save_experiment(args.save, run.experiment, trainer, run.dataset)
             except ExperimentError as save_error:
                 print(f"{PROG} train: error: {save_error}", file=stderr)
                 return 1
-            print(f"{PROG} train: saved the last finite state (epoch {trainer.epoch}, step "
-                  f"{trainer.step_count}) to {args.save}", file=stderr)
+            if error.kept_step is None:
+                what = "the state it started from (no step had a sane loss)"
+            else:
+                what = (f"step {error.kept_step}'s weights and optimizer state (the last step "
+                        "with a sane loss, as before its update)")
+            print(f"{PROG} train: saved {what} to {args.save}", file=stderr)
         return 1
     seconds = time.perf_counter() - started
     if trainer.epoch > start_epoch:
