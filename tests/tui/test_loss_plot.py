@@ -179,10 +179,26 @@ def grow(history, n: int, offset: float = 0.0, test: bool = True) -> None:
                        learning_rate=0.1)
 
 
+class CountingHistory:
+    """A history whose columns record every slice taken from them."""
+
+    COLUMNS = History.COLUMNS
+    metric_name = "accuracy"
+
+    def __init__(self) -> None:
+        for name in self.COLUMNS:
+            setattr(self, name, CountingList())
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def append(self, **row) -> None:
+        for name in self.COLUMNS:
+            getattr(self, name).append(row[name])
+
+
 def test_history_summary_reads_only_new_rows():
-    history = History()
-    for name in ("epoch", "train_loss", "test_loss", "train_metric", "test_metric"):
-        setattr(history, name, CountingList())
+    history = CountingHistory()
     summary = HistorySummary(64)
     grow(history, 1000)
     summary.update(history)
@@ -232,14 +248,13 @@ def test_history_summary_starts_over_when_the_history_is_replaced(make):
 
 def clear(history) -> None:
     if isinstance(history, History):
-        for name in History.COLUMNS:
-            getattr(history, name).clear()
+        history.load({name: [] for name in History.COLUMNS})
     else:
         history.clear()
 
 
 def test_history_summary_without_a_test_set_and_with_a_lagging_column():
-    history = History()
+    history = CountingHistory()  # list columns: one can lag behind the others
     grow(history, 50, test=False)
     summary = HistorySummary(16)
     summary.update(history)
