@@ -105,10 +105,6 @@ class MainScreen(Screen):
         self.query_one("#too-small", Static).update(
             f"Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT}\n"
             f"(it is {width}×{height} now).\n\nctrl+q quits.")
-        main = self.query_one("#main")
-        main.set_class(mode in ("compact", "narrow"), "-compact")
-        main.set_class(mode == "narrow", "-narrow")
-        main.set_class(self.settings_hidden and mode != "narrow", "-no-settings")
         if mode != self.layout_mode:
             self.layout_mode = mode
             tabs = self.query_one("#view-tabs", Tabs)
@@ -120,6 +116,21 @@ class MainScreen(Screen):
                     self.view = "boundary"
             self.app.refresh_bindings()  # v (next view) depends on the layout
         self.show_view(self.view)
+
+    def _set_main_classes(self) -> None:
+        """The layout mode, hidden settings and shown view as #main's classes, restyled once:
+        each class change restyles everything below #main (the whole settings form), so five
+        separate changes cost five restyles."""
+        mode = self.layout_mode
+        wanted = {"-compact": mode in ("compact", "narrow"), "-narrow": mode == "narrow",
+                  "-no-settings": self.settings_hidden and mode != "narrow"}
+        wanted.update({f"-show-{name}": name == self.view for name in VIEWS})
+        main = self.query_one("#main")
+        changed = [name for name, on in wanted.items() if main.has_class(name) != on]
+        for name in changed:
+            main.set_class(wanted[name], name, update=False)
+        if changed:
+            main.update_node_styles()
 
     def views(self) -> list[str]:
         """The views the tabs offer now (no settings tab unless narrow, no confusion matrix
@@ -135,9 +146,7 @@ class MainScreen(Screen):
 
     def show_view(self, view: str) -> None:
         self.view = view
-        main = self.query_one("#main")
-        for name in VIEWS:
-            main.set_class(name == view, f"-show-{name}")
+        self._set_main_classes()
         tabs = self.query_one("#view-tabs", Tabs)
         if tabs.active != f"tab-{view}":
             with self.prevent(Tabs.TabActivated):
