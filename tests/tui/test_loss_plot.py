@@ -1,16 +1,19 @@
-"""The loss plot over long runs: the incremental min/max summary, restarts, integer epoch ticks."""
+"""The loss plot over long runs: the incremental min/max summary, restarts, integer epoch ticks;
+its colours (component classes, following the theme) and its markers (readable without colour)."""
 
 from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
 from ffnn.core import History
-from ffnn.tui.widgets.loss_plot import LossPlot
+from ffnn.tui.widgets import loss_plot
+from ffnn.tui.widgets.loss_plot import DEFAULT_COLOURS, LEGEND_GLYPHS, MARKERS, LossPlot
 from ffnn.tui.widgets.plot_series import HistorySummary, MinMaxSummary, integer_ticks
 
 
@@ -369,3 +372,130 @@ async def test_plot_follows_a_long_run_and_renders_after_reset():
         assert "log10 loss" in plot.render().plain
         assert x_labels(plot) == ["2", "4", "6"]
         assert plot.summary.restarts == 3
+
+
+# -- colours and markers ---------------------------------------------------------------------
+
+WIDGETS_TCSS = Path(loss_plot.__file__).with_name("widgets.tcss")
+LIGHT = {"train loss": (0x3D, 0x80, 0xA5), "test loss": (0xA1, 0x6F, 0x00),
+         "train metric": (0x00, 0x8B, 0x65), "test metric": (0xA9, 0x64, 0x8B)}
+
+
+class StyledApp(OneWidget):
+    """The widget with the app's widget stylesheet (the component classes' colours), in a
+    border (the legend is its subtitle)."""
+
+    CSS_PATH = WIDGETS_TCSS
+    CSS = "LossPlot { border: round $panel; }"
+
+
+def separate_curves(epochs: int = 30) -> History:
+    """Four flat curves, each in its own rows: test loss on top, train loss at the bottom (left
+    axis), train accuracy 0.75 and test accuracy 0.3 (right axis, 0-1) between them."""
+    history = History()
+    for e in range(1, epochs + 1):
+        history.append(epoch=e, train_loss=0.2, test_loss=0.8 if e > 1 else 0.2,
+                       train_metric=0.75, test_metric=0.3, learning_rate=0.1)
+    return history
+
+
+def is_braille(char: str) -> bool:
+    return 0x2801 <= ord(char) <= 0x28FF
+
+
+HALF_BLOCKS = set("▘▝▀▖▌▞▛▗▚▐▜▄▙▟█")
+
+
+def glyph_colours(plot: LossPlot) -> dict[str, set[tuple[int, int, int]]]:
+    """The colours plotext drew each kind of marker in: "braille", "blocks", "+", "×"."""
+    text = plot.render()
+    found: dict[str, set[tuple[int, int, int]]] = {}
+    for span in text.spans:
+        colour = getattr(span.style, "color", None)
+        if colour is None:
+            continue
+        for char in text.plain[span.start:span.end]:
+            kind = ("braille" if is_braille(char) else "blocks" if char in HALF_BLOCKS
+                    else char if char in "+×" else None)
+            if kind:
+                found.setdefault(kind, set()).add(tuple(colour.get_truecolor()))
+    return found
+
+
+async def test_series_colours_come_from_the_stylesheet_and_follow_the_theme():
+    plot = LossPlot()
+    app = StyledApp(plot)
+    async with app.run_test(size=(70, 20)) as pilot:
+        app.theme = "textual-dark"
+        plot.update_history(separate_curves())
+        await pilot.pause()
+        assert plot.series_colours() == DEFAULT_COLOURS  # widgets.tcss: the Okabe-Ito colours
+        assert plot.last_colours["train loss"] == DEFAULT_COLOURS["train loss"]
+        assert plot.last_colours["test accuracy"] == DEFAULT_COLOURS["test metric"]
+        assert glyph_colours(plot) == {"braille": {DEFAULT_COLOURS["train loss"]},
+                                       "blocks": {DEFAULT_COLOURS["train metric"]},
+                                       "+": {DEFAULT_COLOURS["test loss"]},
+                                       "×": {DEFAULT_COLOURS["test metric"]}}
+        assert "[#56B4E9]⠒loss" in plot.border_subtitle  # the legend: the same colours
+
+        app.theme = "textual-light"  # no new history: the theme alone redraws the curves
+        await pilot.pause()
+        await pilot.pause()
+        assert plot.series_colours() == LIGHT
+        assert glyph_colours(plot) == {"braille": {LIGHT["train loss"]},
+                                       "blocks": {LIGHT["train metric"]},
+                                       "+": {LIGHT["test loss"]}, "×": {LIGHT["test metric"]}}
+        assert "[#3D80A5]⠒loss" in plot.border_subtitle
+        assert "[#A9648B]×acc" in plot.border_subtitle
+
+        app.theme = "textual-dark"
+        await pilot.pause()
+        await pilot.pause()
+        assert plot.last_colours["train loss"] == DEFAULT_COLOURS["train loss"]
+
+
+async def test_without_the_stylesheet_the_default_colours():
+    plot = LossPlot()
+    async with OneWidget(plot).run_test(size=(70, 20)) as pilot:
+        plot.update_history(separate_curves())
+        await pilot.pause()
+        assert plot.series_colours() == DEFAULT_COLOURS
+        assert glyph_colours(plot)["braille"] == {DEFAULT_COLOURS["train loss"]}
+
+
+def test_each_curve_has_its_own_marker_and_legend_glyph():
+    assert len(set(MARKERS.values())) == len(set(LEGEND_GLYPHS.values())) == 4
+    legend = loss_plot.legend("loss", "accuracy")
+    for glyph in LEGEND_GLYPHS.values():
+        assert glyph in legend
+    assert legend.count("[#") == 4  # each entry coloured too
+
+
+async def test_without_colour_the_curves_differ_by_marker(monkeypatch):
+    """NO_COLOR (read by App.__init__): nothing on screen is coloured, and each curve is still
+    drawn with its own marker, in its own rows, and the legend names the markers."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    plot = LossPlot()
+    app = StyledApp(plot)
+    assert app.no_color
+    async with app.run_test(size=(70, 20)) as pilot:
+        plot.update_history(separate_curves())
+        await pilot.pause()
+        rows = plot.render().plain.splitlines()
+
+        def rows_with(test) -> set[int]:
+            return {i for i, row in enumerate(rows) if sum(map(test, row)) >= 10}
+
+        train_loss = rows_with(is_braille)
+        train_metric = rows_with(lambda c: c in HALF_BLOCKS)
+        test_loss = rows_with(lambda c: c == "+")
+        test_metric = rows_with(lambda c: c == "×")
+        assert train_loss and train_metric and test_loss and test_metric, rows
+        # From the top: test loss, train accuracy (0.75), test accuracy (0.3), train loss.
+        assert max(test_loss) < min(train_metric)
+        assert max(train_metric) < min(test_metric) and max(test_metric) < min(train_loss)
+
+        screen = app.export_screenshot()
+        assert "⠒loss" in screen and "▄acc" in screen and "+loss" in screen and "×acc" in screen
+        for colour in DEFAULT_COLOURS.values():  # no series colour reaches the screen
+            assert "#{:02x}{:02x}{:02x}".format(*colour) not in screen.lower()

@@ -67,7 +67,8 @@ def test_wide_layout_csv_with_four_features(snap_compare, monkeypatch):
 
 def test_wide_layout_light_theme(snap_compare):
     """The views take their colours from the theme: a light theme lightens the boundary's
-    background and darkens its points (the component classes in widgets.tcss)."""
+    background and darkens its points and the loss curves (the component classes in
+    widgets.tcss); the panes' subtitles (the loss legend) stay readable."""
     async def light(pilot) -> None:
         await train_a_little(pilot)
         pilot.app.theme = "textual-light"
@@ -78,7 +79,8 @@ def test_wide_layout_light_theme(snap_compare):
 
 def test_wide_layout_no_color(snap_compare, monkeypatch):
     """NO_COLOR (App.__init__ reads it): the boundary draws one texture per class region
-    (· ╱ ─ for the three spirals) and one glyph per class, so it reads without colour."""
+    (· ╱ ─ for the three spirals) and one glyph per class, and each loss curve has its own
+    marker (⠒ ▄ + ×, named in the legend), so they read without colour."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = snapshot_app()
     assert app.no_color

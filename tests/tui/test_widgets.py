@@ -674,7 +674,7 @@ async def test_loss_plot_draws_losses_and_metric():
         assert "loss / accuracy" in plot_text(plot)
         # The legend is in the border, so no curve hides under it.
         assert "test accuracy" not in plot_text(plot)
-        assert "━loss" in plot.border_subtitle and "━acc" in plot.border_subtitle
+        assert "⠒loss" in plot.border_subtitle and "▄acc" in plot.border_subtitle
 
         plot.log_scale = True
         await pilot.pause()

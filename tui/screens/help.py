@@ -24,8 +24,9 @@ NOTES = (
     "a moment after you stop typing. Learning rate, batch size, L1/L2 and the optimizer "
     "change live. Dataset, layers, activations, output, loss, init and seed rebuild the "
     "network from its seed (the status line says so).",
-    "Decision boundary: the input plane coloured by predicted class (deeper = surer); "
-    "● are training points, ◆ test points (t hides them).",
+    "Decision boundary: the input plane coloured by predicted class (deeper = surer); each "
+    "class has its own glyph, filled for training points and hollow for test points "
+    "(● ▲ ■ … / ○ △ □ …; t hides the test points).",
     "Loss: train and test loss and accuracy (or R²) per epoch (l: log scale).",
     "Weights: the selected layer (w), inputs and bias by neurons; red negative, blue "
     "positive, brighter = larger; highlighted cells moved most in the last frame.",

@@ -5,6 +5,11 @@ min/max summary of every curve that takes in only the epochs added since the las
 (plot_series.HistorySummary), and reduces that summary to the plot's width, keeping each
 bucket's minimum and maximum so spikes stay visible. The log scale plots log10 of the loss on a
 linear axis (plotext's own log axis breaks on repaint). Epoch ticks are whole numbers.
+
+Colour is never the only thing telling the curves apart: each has its own plotext marker
+(braille and half-block lines for the train curves, rows of "+" and "×" for the test curves),
+shown in the legend too, so they read under NO_COLOR. The colours are component classes
+(widgets.tcss: ``loss-plot--train-loss`` …), read again when the theme changes.
 """
 
 from __future__ import annotations
@@ -23,12 +28,22 @@ MIN_WIDTH, MIN_HEIGHT = 12, 5  # below this plotext cannot fit its axes: draw no
 AXES_WIDTH = 16  # columns plotext spends on the two y-axis tick labels (approximate)
 MAX_X_TICKS = 5  # plotext's own default count
 
-SERIES_COLOURS = {
-    "train loss": "cyan",
-    "test loss": "orange",
-    "train metric": "green",
-    "test metric": "magenta",
+RGB = tuple[int, int, int]
+SERIES = ("train loss", "test loss", "train metric", "test metric")
+# The component class of each series, and its default colour (widgets.tcss sets the same on
+# dark themes, darker shades on light ones): Okabe–Ito, distinct under the common colour-vision
+# deficiencies.
+COMPONENTS = {series: f"loss-plot--{series.replace(' ', '-')}" for series in SERIES}
+DEFAULT_COLOURS: dict[str, RGB] = {
+    "train loss": (0x56, 0xB4, 0xE9),  # sky blue
+    "test loss": (0xE6, 0x9F, 0x00),  # orange
+    "train metric": (0x00, 0x9E, 0x73),  # bluish green
+    "test metric": (0xCC, 0x79, 0xA7),  # reddish purple
 }
+# The plotext marker of each series, and the glyph the legend shows for it: the train curves are
+# fine lines (braille dots, half blocks), the test curves rows of characters.
+MARKERS = {"train loss": "braille", "train metric": "hd", "test loss": "+", "test metric": "×"}
+LEGEND_GLYPHS = {"train loss": "⠒", "train metric": "▄", "test loss": "+", "test metric": "×"}
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 
 
@@ -65,18 +80,25 @@ def downsample_minmax(x: Any, y: Any, n_buckets: int) -> tuple[np.ndarray, np.nd
     return x[chosen], y[chosen]
 
 
-def legend(loss_label: str, metric_label: str) -> str:
-    """Content markup naming the four curves by colour, short enough for a 40-column pane:
-    "train ━loss ━acc · test ━loss ━acc"."""
-    c = SERIES_COLOURS
+def legend(loss_label: str, metric_label: str, colours: dict[str, RGB] | None = None) -> str:
+    """Content markup naming the four curves by marker and colour, short enough for a 40-column
+    pane: "train ⠒loss ▄acc · test +loss ×acc"."""
+    colours = DEFAULT_COLOURS if colours is None else colours
     metric = "acc" if metric_label == "accuracy" else metric_label
     loss = "log loss" if loss_label.startswith("log") else "loss"
-    return (f"train [{c['train loss']}]━{loss}[/] [{c['train metric']}]━{metric}[/] · "
-            f"test [{c['test loss']}]━{loss}[/] [{c['test metric']}]━{metric}[/]")
+
+    def entry(series: str, name: str) -> str:
+        colour = "#{:02X}{:02X}{:02X}".format(*colours[series])
+        return f"[{colour}]{LEGEND_GLYPHS[series]}{name}[/]"
+
+    return (f"train {entry('train loss', loss)} {entry('train metric', metric)} · "
+            f"test {entry('test loss', loss)} {entry('test metric', metric)}")
 
 
 class LossPlot(PlotextPlot):
     """The training curves of a History (ffnn.core), redrawn on update_history()."""
+
+    COMPONENT_CLASSES = frozenset(COMPONENTS.values())
 
     log_scale: reactive[bool] = reactive(False)
 
@@ -90,6 +112,8 @@ class LossPlot(PlotextPlot):
         self.last_title = ""
         self.last_xticks: list[int] = []  # the epoch ticks last set
         self._subtitle = ""
+        self._colours: dict[str, RGB] | None = None  # the component classes' colours
+        self.last_colours: dict[str, RGB] = {}  # by series label, as last handed to plotext
 
     def update_history(self, history: Any) -> None:
         """Plot `history` (columns .epoch .train_loss .test_loss .train_metric .test_metric,
@@ -104,8 +128,35 @@ class LossPlot(PlotextPlot):
             self._replot()
 
     def on_mount(self) -> None:
-        # (PlotextPlot's own on_mount handler runs too: Textual dispatches along the MRO.)
+        # (PlotextPlot's own on_mount handler runs too: Textual dispatches along the MRO; it
+        # subscribes to the theme signal for the plot's background.)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._replot()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._colours = None  # the component classes may have changed too: read them again
+
+    def _theme_changed(self, _theme: object) -> None:
+        """A new theme (ctrl+p → theme): the series colours are read again and the curves
+        redrawn (the signal comes after the stylesheet has been refreshed)."""
+        self._colours = None
+        if self.size.width and self.size.height:
+            self._replot()
+
+    def series_colours(self) -> dict[str, RGB]:
+        """The component classes' colours by series (widgets.tcss), the defaults without a
+        stylesheet rule (the widget used without widgets.tcss)."""
+        if self._colours is None:
+            colours = {}
+            for series, name in COMPONENTS.items():
+                colour = self.get_component_rich_style(name).color
+                if colour is None or not self.get_component_styles(name).has_rule("color"):
+                    colours[series] = DEFAULT_COLOURS[series]
+                else:
+                    colours[series] = tuple(colour.get_truecolor())
+            self._colours = colours
+        return self._colours
 
     def on_resize(self) -> None:
         # The bucket count depends on the width.
@@ -121,6 +172,8 @@ class LossPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         self.last_series = {}
+        self.last_colours = {}
+        colours = self.series_colours()
         history = self._history
         summary = self.summary
         summary.update(history)
@@ -141,12 +194,12 @@ class LossPlot(PlotextPlot):
 
         # Test curves first, so the train curves (drawn later) stay visible where they cross.
         curves = [
-            ("test loss", "test_loss", "left", SERIES_COLOURS["test loss"]),
-            (f"test {metric_label}", "test_metric", "right", SERIES_COLOURS["test metric"]),
-            ("train loss", "train_loss", "left", SERIES_COLOURS["train loss"]),
-            (f"train {metric_label}", "train_metric", "right", SERIES_COLOURS["train metric"]),
+            ("test loss", "test_loss", "left", "test loss"),
+            (f"test {metric_label}", "test_metric", "right", "test metric"),
+            ("train loss", "train_loss", "left", "train loss"),
+            (f"train {metric_label}", "train_metric", "right", "train metric"),
         ]
-        for label, column, side, colour in curves:
+        for label, column, side, series in curves:
             if not summary.complete(column):
                 continue
             x, y = summary.series[column].points(log=side == "left" and self.log_scale)
@@ -155,10 +208,11 @@ class LossPlot(PlotextPlot):
                 continue
             xs, ys = x.tolist(), y.tolist()
             self.last_series[label] = (xs, ys)
-            plt.plot(xs, ys, color=colour, yside=side)
+            self.last_colours[label] = colours[series]
+            plt.plot(xs, ys, color=colours[series], marker=MARKERS[series], yside=side)
         # The legend goes in the border: inside the plot it would hide the first epochs, where
         # the loss starts high on the left and accuracy ends high on the right.
-        subtitle = legend(loss_label, metric_label) if self.last_series else ""
+        subtitle = legend(loss_label, metric_label, colours) if self.last_series else ""
         if subtitle != self._subtitle:  # Textual parses the markup on every assignment
             self._subtitle = self.border_subtitle = subtitle
         self.refresh()
