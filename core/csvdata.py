@@ -5,6 +5,11 @@ The rules, so a user can predict what happens to their file:
 - The first row is a header naming the columns; it is required (a first row that is all
   numbers is refused, because it is almost certainly data).
 - Every column except the target is a feature and must hold finite numbers.
+- A number the network computes with (every feature, and a regression target) must lie
+  within ``±MAX_MAGNITUDE`` (1e100): the square of a larger one can overflow (1e155² is
+  past float64's 1.8e308), so it is refused with its position rather than trained on. Within
+  the bound a sum of squares is at most n · 1e200, finite for any file that fits in memory,
+  so standardising the features never overflows.
 - Empty cells and the usual markers (``NA``, ``N/A``, ``NaN``, ``null``, ``?``) are missing
   values; they are refused with their position, never guessed.
 - The target column decides the task when ``task="auto"``:
@@ -31,6 +36,7 @@ import numpy as np
 from ffnn.core.files import file_problem
 
 MAX_CLASSES = 50
+MAX_MAGNITUDE = 1e100
 TASKS = ("auto", "classification", "regression")
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 
@@ -61,6 +67,14 @@ def _parse_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _too_large(path: Path, line: int, column: str, cell: str) -> CsvError:
+    return CsvError(
+        f"{path}: line {line}, column '{column}': '{cell}' is too large "
+        f"(numbers must lie within -{MAX_MAGNITUDE:g}..{MAX_MAGNITUDE:g}, so their squares "
+        "stay finite)"
+    )
 
 
 def _is_missing(text: str) -> bool:
@@ -180,6 +194,8 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
                     f"{path}: line {line}, column '{header[i]}': '{cell}' is not a finite number "
                     "(feature columns must be numeric)"
                 )
+            if abs(value) > MAX_MAGNITUDE:
+                raise _too_large(path, line, header[i], cell)
             X[row_index, column] = value
             column += 1
 
@@ -202,6 +218,9 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
                 f"{path}: target column '{target}' is not numeric (line {bad[0]}: '{bad[1]}'); "
                 "regression needs numbers"
             )
+        for (line, _), value, number in zip(data_rows, target_values, numbers, strict=True):
+            if abs(number) > MAX_MAGNITUDE:
+                raise _too_large(path, line, target, value)
         y = np.array(numbers, dtype=np.float64)
         class_names: list[str] = []
     else:

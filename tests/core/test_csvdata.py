@@ -1,9 +1,11 @@
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ffnn.core.csvdata import MAX_CLASSES, CsvError, load_csv, read_columns
+from ffnn.core import DataSpec, build_data, datasets
+from ffnn.core.csvdata import MAX_CLASSES, MAX_MAGNITUDE, CsvError, load_csv, read_columns
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -149,3 +151,53 @@ def test_more_than_max_classes(tmp_path):
 def test_bad_task(tmp_path):
     with pytest.raises(CsvError, match="task must be one of auto, classification, regression"):
         load_csv(write(tmp_path, "x,y\n1,2\n"), "y", task="clustering")
+
+
+# --------------------------------------------------------------------------- huge numbers
+
+
+@pytest.fixture
+def warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.mark.parametrize(
+    "text, task, cell",
+    [
+        ("a,b,y\n1,2,x\n3,1e308,y\n", "auto", "line 3, column 'b': '1e308'"),
+        ("a,b,y\n-1e308,2,x\n3,4,y\n", "auto", "line 2, column 'a': '-1e308'"),
+        ("a,b,y\n1,2,x\n3,1E101,y\n", "auto", "line 3, column 'b': '1E101'"),
+        ("a,y\n1,0.5\n2,1e308\n", "auto", "line 3, column 'y': '1e308'"),
+        ("a,y\n1,0\n2,1\n3,-1e200\n", "regression", "line 4, column 'y': '-1e200'"),
+    ],
+)
+def test_numbers_whose_square_overflows_are_refused(
+    tmp_path, warnings_are_errors, text, task, cell
+):
+    path = write(tmp_path, text)
+    with pytest.raises(CsvError) as info:
+        load_csv(path, "y", task=task)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(str(path))
+    assert f"{cell} is too large (numbers must lie within -{MAX_MAGNITUDE:g}.." in message
+
+
+def test_a_huge_class_label_is_only_a_name(tmp_path, warnings_are_errors):
+    data = load_csv(write(tmp_path, "a,y\n1,0\n2,1e308\n3,0\n"), "y")
+    assert data.task == "classification"
+    assert data.class_names == ["0", str(int(1e308))]
+
+
+def test_numbers_at_the_bound_standardise_without_a_warning(tmp_path, warnings_are_errors):
+    rows = [f"{sign * MAX_MAGNITUDE!r},{i % 7},{-sign * MAX_MAGNITUDE!r}"
+            for i, sign in enumerate([1, -1, 1, 1, -1, 1] * 50)]
+    path = write(tmp_path, "a,b,y\n" + "\n".join(rows) + "\n")
+    data = load_csv(path, "y", task="regression")
+    assert np.abs(data.X[:, 0]).max() == MAX_MAGNITUDE == np.abs(data.y).max()
+    X_s, _, mean, std = datasets.standardize(data.X)
+    assert np.isfinite(X_s).all() and np.isfinite(mean).all() and np.isfinite(std).all()
+    built = build_data(DataSpec(name="csv", path=str(path), target="y", task="regression"))
+    assert np.isfinite(built.X_train).all() and np.isfinite(built.X_test).all()
+    assert np.abs(built.X_train).max() < 10  # standardised, not overflowed
