@@ -21,6 +21,12 @@ The rules, so a user can predict what happens to their file:
 - Line numbers in messages are the file's own line numbers (the header is line 1).
 
 Every problem raises ``CsvError`` with one line naming the file and the problem.
+
+A file is first read by a fast parser (NumPy's C reader, whose tokenizer splits fields as the
+csv module does); it only ever returns a result the exact row-by-row parser would return
+too, and for anything it cannot vouch for (a problem, a blank-looking row, a number NumPy
+spells differently from Python) it steps aside and the exact parser reads the file, so every
+message above is the exact parser's.
 """
 
 from __future__ import annotations
@@ -157,6 +163,13 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
     path = Path(path)
     if task not in TASKS:
         raise CsvError(f"{path}: task must be one of {', '.join(TASKS)} (got '{task}')")
+    data = _load_fast(path, target, task)
+    return data if data is not None else _load_exact(path, target, task)
+
+
+def _load_exact(path: Path, target: str, task: str) -> CsvData:
+    """The reference parser: row by row through the csv module, every rule checked cell by
+    cell, so each problem is reported at its own line and column."""
     rows = list(_rows(path))
     if not rows:
         raise CsvError(f"{path}: the file is empty")
@@ -226,3 +239,141 @@ def load_csv(path: str | Path, target: str, task: str = "auto") -> CsvData:
     else:
         y, class_names = _target_classes(path, target, target_values, integers)
     return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+class _Decline(Exception):
+    """The fast path cannot vouch for this file; the exact parser reads it (and words any
+    problem)."""
+
+
+def _load_fast(path: Path, target: str, task: str) -> CsvData | None:
+    """What ``_load_exact`` would return, read by NumPy's C parser; None whenever the file has
+    a problem or anything the fast path does not model, so the exact parser decides."""
+    try:
+        return _fast(path, target, task, text_target=False)
+    except (_Decline, ValueError, csv.Error, OSError):  # CsvError, UnicodeError are ValueErrors
+        return None
+
+
+def _first_row(handle) -> list[str] | None:
+    """The header, as ``_rows`` reads it, leaving ``handle`` just after its last line."""
+    for cells in csv.reader(iter(handle.readline, "")):  # readline: no read-ahead
+        if cells and any(cell.strip() for cell in cells):
+            return [cell.strip() for cell in cells]
+    return None
+
+
+def _interner(codes: dict[str, int]):
+    """A converter giving each distinct (stripped) target cell a code in order of appearance;
+    a missing marker or more than MAX_CLASSES distinct cells is left to the exact parser."""
+
+    def intern(cell: str) -> int:
+        key = cell.strip()
+        code = codes.get(key)
+        if code is None:
+            if _is_missing(key) or len(codes) >= MAX_CLASSES:
+                raise _Decline
+            code = codes[key] = len(codes)
+        return code
+
+    return intern
+
+
+def _read_table(path: Path, target: str, text_target: bool):
+    """(header, all cells as a float64 table, target codes) read by ``np.loadtxt``; with
+    ``text_target`` the target column holds codes of the distinct cells in ``codes``."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = _first_row(handle)
+        if header is None:
+            raise _Decline
+        try:
+            _check_header(path, header)
+        except CsvError:
+            raise _Decline from None
+        if target not in header or len(header) < 2:
+            raise _Decline
+        start = handle.tell()
+        # np.loadtxt skips empty lines and warns when nothing is left: find a data line first.
+        if not any(line.strip("\r\n") for line in iter(handle.readline, "")):
+            raise _Decline
+        handle.seek(start)
+        codes: dict[str, int] = {}
+        converters = {header.index(target): _interner(codes)} if text_target else None
+        table = np.loadtxt(handle, dtype=np.float64, delimiter=",", comments=None,
+                           quotechar='"', ndmin=2, converters=converters)
+    if table.shape[1] != len(header):  # every row has the same count; is it the header's?
+        raise _Decline
+    return header, table, codes
+
+
+def _within_bound(values: np.ndarray) -> bool:
+    return bool(np.isfinite(values).all()) and max(-values.min(), values.max()) <= MAX_MAGNITUDE
+
+
+def _fast(path: Path, target: str, task: str, text_target: bool) -> CsvData:
+    try:
+        header, table, codes = _read_table(path, target, text_target)
+    except ValueError as error:
+        if text_target or isinstance(error, UnicodeError):
+            raise
+        # Some cell is not a number to NumPy: a text target (or a problem, met again there).
+        return _fast(path, target, task, text_target=True)
+    target_at = header.index(target)
+    X = np.delete(table, target_at, axis=1)  # a new C-ordered array, as _load_exact builds
+    column = table[:, target_at].copy()
+    del table
+    if not _within_bound(X):
+        raise _Decline
+    feature_names = [name for name in header if name != target]
+    if text_target:
+        y, class_names, task = _text_target(codes, column.astype(np.int64), task)
+    else:
+        if not np.isfinite(column).all():
+            raise _Decline  # 'inf' is a class name to the exact parser
+        integral = bool(np.all(column == np.trunc(column)))
+        if task == "classification" and not integral:
+            return _fast(path, target, task, text_target=True)  # names are the cells' text
+        distinct = np.unique(column) if integral and task != "regression" else None
+        if task == "auto":
+            classify = integral and len(distinct) <= MAX_CLASSES
+            task = "classification" if classify else "regression"
+        if task == "classification":
+            class_names = [str(int(value)) for value in distinct.tolist()]
+            y = np.searchsorted(distinct, column).astype(np.int64)
+        else:
+            y, class_names = column, []
+    if task == "regression" and not _within_bound(y):
+        raise _Decline
+    if task == "classification" and not 2 <= len(class_names) <= MAX_CLASSES:
+        raise _Decline
+    return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))
+
+
+def _text_target(codes: dict[str, int], y_codes: np.ndarray, task: str):
+    """(y, class names, task) from the distinct target cells, by the exact parser's rules."""
+    cells = list(codes)  # in code order
+    parsed = [_parse_number(cell) for cell in cells]
+    numbers = None if any(value is None for value in parsed) else parsed
+    integers = numbers if numbers is not None and all(v == int(v) for v in numbers) else None
+    if task == "auto":
+        if numbers is None or (integers is not None and len(set(integers)) <= MAX_CLASSES):
+            task = "classification"
+        else:
+            task = "regression"
+    if task == "regression":
+        if numbers is None:
+            raise _Decline
+        return np.array(numbers, dtype=np.float64)[y_codes], [], task
+    if integers is not None:
+        distinct = sorted(set(integers))
+        names = [str(int(value)) for value in distinct]
+        index = {value: i for i, value in enumerate(distinct)}
+        lookup = [index[value] for value in integers]
+    else:
+        names = sorted(cells)
+        index = {name: i for i, name in enumerate(names)}
+        lookup = [index[cell] for cell in cells]
+    return np.array(lookup, dtype=np.int64)[y_codes], names, task
