@@ -322,7 +322,9 @@ def _fast(path: Path, target: str, task: str, text_target: bool) -> CsvData:
         # Some cell is not a number to NumPy: a text target (or a problem, met again there).
         return _fast(path, target, task, text_target=True)
     target_at = header.index(target)
-    X = np.delete(table, target_at, axis=1)  # a new C-ordered array, as _load_exact builds
+    X = np.empty((len(table), len(header) - 1))  # C-ordered, as _load_exact builds it
+    X[:, :target_at] = table[:, :target_at]  # (np.delete is several times slower)
+    X[:, target_at:] = table[:, target_at + 1:]
     column = table[:, target_at].copy()
     del table
     if not _within_bound(X):
@@ -342,7 +344,7 @@ def _fast(path: Path, target: str, task: str, text_target: bool) -> CsvData:
             task = "classification" if classify else "regression"
         if task == "classification":
             class_names = [str(int(value)) for value in distinct.tolist()]
-            y = np.searchsorted(distinct, column).astype(np.int64)
+            y = np.searchsorted(distinct, column).astype(np.int64, copy=False)
         else:
             y, class_names = column, []
     if task == "regression" and not _within_bound(y):
