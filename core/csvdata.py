@@ -266,25 +266,35 @@ def _first_row(handle) -> list[str] | None:
     return None
 
 
-def _interner(codes: dict[str, int]):
-    """A converter giving each distinct (stripped) target cell a code in order of appearance;
-    a missing marker or more than MAX_CLASSES distinct cells is left to the exact parser."""
+class _TargetCodes(dict):
+    """The target column's converter is this dict's ``__getitem__``: raw cell -> the code of
+    its stripped text, so a cell seen before costs one lookup in C. ``names`` maps each
+    distinct stripped cell to its code, in order of appearance. A missing marker, more than
+    MAX_CLASSES distinct cells or an unlikely number of spellings of them (' a', 'a ') is left
+    to the exact parser."""
 
-    def intern(cell: str) -> int:
+    MAX_SPELLINGS = 1000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, int] = {}
+
+    def __missing__(self, cell: str) -> int:
         key = cell.strip()
-        code = codes.get(key)
+        code = self.names.get(key)
         if code is None:
-            if _is_missing(key) or len(codes) >= MAX_CLASSES:
+            if _is_missing(key) or len(self.names) >= MAX_CLASSES:
                 raise _Decline
-            code = codes[key] = len(codes)
+            code = self.names[key] = len(self.names)
+        if len(self) >= self.MAX_SPELLINGS:
+            raise _Decline
+        self[cell] = code
         return code
-
-    return intern
 
 
 def _read_table(path: Path, target: str, text_target: bool):
-    """(header, all cells as a float64 table, target codes) read by ``np.loadtxt``; with
-    ``text_target`` the target column holds codes of the distinct cells in ``codes``."""
+    """(header, all cells as a float64 table, target names) read by ``np.loadtxt``; with
+    ``text_target`` the target column holds the codes of the distinct cells in ``names``."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         header = _first_row(handle)
         if header is None:
@@ -300,13 +310,13 @@ def _read_table(path: Path, target: str, text_target: bool):
         if not any(line.strip("\r\n") for line in iter(handle.readline, "")):
             raise _Decline
         handle.seek(start)
-        codes: dict[str, int] = {}
-        converters = {header.index(target): _interner(codes)} if text_target else None
+        codes = _TargetCodes()
+        converters = {header.index(target): codes.__getitem__} if text_target else None
         table = np.loadtxt(handle, dtype=np.float64, delimiter=",", comments=None,
                            quotechar='"', ndmin=2, converters=converters)
     if table.shape[1] != len(header):  # every row has the same count; is it the header's?
         raise _Decline
-    return header, table, codes
+    return header, table, codes.names
 
 
 def _within_bound(values: np.ndarray) -> bool:
@@ -315,7 +325,7 @@ def _within_bound(values: np.ndarray) -> bool:
 
 def _fast(path: Path, target: str, task: str, text_target: bool) -> CsvData:
     try:
-        header, table, codes = _read_table(path, target, text_target)
+        header, table, target_codes = _read_table(path, target, text_target)
     except ValueError as error:
         if text_target or isinstance(error, UnicodeError):
             raise
@@ -331,7 +341,7 @@ def _fast(path: Path, target: str, task: str, text_target: bool) -> CsvData:
         raise _Decline
     feature_names = [name for name in header if name != target]
     if text_target:
-        y, class_names, task = _text_target(codes, column.astype(np.int64), task)
+        y, class_names, task = _text_target(target_codes, column.astype(np.int64), task)
     else:
         if not np.isfinite(column).all():
             raise _Decline  # 'inf' is a class name to the exact parser
