@@ -222,7 +222,8 @@ def assert_same(fast, exact):
 
 SAME_FILES = {
     "text classes": (b"a,b,kind\n1,2,dog\n3,4,cat\n5,6,dog\n7,8,emu\n", "kind", "auto"),
-    "text classes, spaces": (b" a , b ,kind\n 1 ,\t2, dog \n3,4 ,cat\n", "kind", "auto"),
+    "text classes, spaces": (b" a , b ,kind\n 1 ,\t2, dog \n3,4 ,cat\n5,6,dog\n7,8,\tdog\n",
+                             "kind", "auto"),
     "text and numbers are names": (b"x,y\n1,10\n2,9\n3,x\n4,10.0\n", "y", "auto"),
     "integer classes": (b"x,y\n0,10\n1,2\n2,10\n3,2.0\n4,-0\n5,1e1\n", "y", "auto"),
     "integer target first": (b"label,x,z\n1,0.5,-0.0\n0,1.5,2e-3\n1,-7,1E5\n", "label", "auto"),
@@ -300,6 +301,7 @@ DECLINED = [
     "a,y\n\u0661,x\n2,y\n",
     "a,y\n1,inf\n2,0\n",                  # 'inf' is a class name
     "a,y\n" + "".join(f"{i},c{i}\n" for i in range(MAX_CLASSES + 1)),  # too many classes
+    "a,y\n0,b\n" + "".join(f"{i},{' ' * i}a\n" for i in range(1001)),  # 1001 spellings of a
     "a,y\n1,x\n2,cat\n",                  # regression of text (task below)
     "1,2\n3,4\n",                         # no header
     "a,a,y\n1,2,x\n",
