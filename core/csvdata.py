@@ -184,10 +184,17 @@ def _load_exact(path: Path, target: str, task: str) -> CsvData:
     data_rows = rows[1:]
     if not data_rows:
         raise CsvError(f"{path}: header only, no data rows")
+    X, target_values = _exact_features(path, header, header.index(target), data_rows)
+    lines = [line for line, _ in data_rows]
+    y, class_names, task = _exact_target(path, target, task, lines, target_values)
+    feature_names = [name for name in header if name != target]
+    return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))
 
-    target_at = header.index(target)
-    feature_names = [name for i, name in enumerate(header) if i != target_at]
-    X = np.empty((len(data_rows), len(feature_names)), dtype=np.float64)
+
+def _exact_features(path: Path, header: list[str], target_at: int,
+                    data_rows: list) -> tuple[np.ndarray, list[str]]:
+    """The feature matrix, checked cell by cell, and the target column's raw cells."""
+    X = np.empty((len(data_rows), len(header) - 1), dtype=np.float64)
     target_values: list[str] = []
     for row_index, (line, cells) in enumerate(data_rows):
         if len(cells) != len(header):
@@ -211,7 +218,12 @@ def _load_exact(path: Path, target: str, task: str) -> CsvData:
                 raise _too_large(path, line, header[i], cell)
             X[row_index, column] = value
             column += 1
+    return X, target_values
 
+
+def _exact_target(path: Path, target: str, task: str, lines: list[int],
+                  target_values: list[str]) -> tuple[np.ndarray, list[str], str]:
+    """The target as class indices or numbers, its class names, and the task it decides."""
     parsed = [_parse_number(value) for value in target_values]
     numbers = None if any(value is None for value in parsed) else parsed
     integers = numbers if numbers is not None and all(v == int(v) for v in numbers) else None
@@ -220,25 +232,20 @@ def _load_exact(path: Path, target: str, task: str) -> CsvData:
             task = "classification"
         else:
             task = "regression"
-    if task == "regression":
-        if numbers is None:
-            bad = next(
-                (line, value)
-                for (line, _), value, number in zip(data_rows, target_values, parsed, strict=True)
-                if number is None
-            )
-            raise CsvError(
-                f"{path}: target column '{target}' is not numeric (line {bad[0]}: '{bad[1]}'); "
-                "regression needs numbers"
-            )
-        for (line, _), value, number in zip(data_rows, target_values, numbers, strict=True):
-            if abs(number) > MAX_MAGNITUDE:
-                raise _too_large(path, line, target, value)
-        y = np.array(numbers, dtype=np.float64)
-        class_names: list[str] = []
-    else:
+    if task != "regression":
         y, class_names = _target_classes(path, target, target_values, integers)
-    return CsvData(X, y, feature_names, class_names, task, target=target, path=str(path))
+        return y, class_names, task
+    if numbers is None:
+        line, value = next((line, value) for line, value, number
+                           in zip(lines, target_values, parsed, strict=True) if number is None)
+        raise CsvError(
+            f"{path}: target column '{target}' is not numeric (line {line}: '{value}'); "
+            "regression needs numbers"
+        )
+    for line, value, number in zip(lines, target_values, numbers, strict=True):
+        if abs(number) > MAX_MAGNITUDE:
+            raise _too_large(path, line, target, value)
+    return np.array(numbers, dtype=np.float64), [], task
 
 
 # --------------------------------------------------------------------------- the fast path
