@@ -154,31 +154,57 @@ class Trainer:
         net, cfg = self.network, self.config
         flat, backup = net.flat_params, self._backup
         classifier = net.is_classifier
+        n, grads, onehot = len(self.X), [net.flat_grads], losses.is_onehot(self.T)
+        plan, plan_size = None, 0
+        logits = self._epoch_logits() if classifier else None
         while cfg.epochs is None or self.epoch < cfg.epochs:
             if self.stopped_early:
                 return
-            Xb, Tb, Lb = self._next_batch()
-            used = len(Xb)
-            self.optimizer.lr = self.current_learning_rate()
+            Xb, Tb, _ = self._next_batch()
+            used, start = len(Xb), self.position
+            if used != plan_size:
+                plan, plan_size = net.plan(used, cfg.loss, onehot), used
+            lr = (cfg.learning_rate if cfg.lr_schedule == "constant"
+                  else self.current_learning_rate())
+            optimizer = self.optimizer
+            optimizer.lr = lr
             np.copyto(backup, flat)
-            data_loss, _ = net.step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
+            # a classifier's logits go to an epoch-long buffer: accuracy is counted per epoch
+            Z = logits[start:start + used] if classifier else plan.z_out
+            data_loss = plan(Xb, Tb, Z, cfg.l1, cfg.l2)
             loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
             if not math.isfinite(loss):
                 self._diverged(loss)
             self._run_loss += loss * used
-            if classifier:
-                self._run_correct += int(np.count_nonzero(net.labels_from_logits(
-                    net.last_logits) == Lb))
-            else:  # mse is the mean over the batch's elements: back to a sum
+            if not classifier:  # mse is the mean over the batch's elements: back to a sum
                 self._run_sse += data_loss * Tb.size
-            self.optimizer.step([net.flat_grads])
+            optimizer.step(grads)
             self.step_count += 1
-            self.position += used
-            epoch_end = self.position >= len(self.X)
+            self.position = start + used
+            epoch_end = self.position >= n
             step = Step(self.epoch, self.step_count, loss, epoch_end)
             if epoch_end:
+                if classifier:
+                    self._count_correct()
                 self._finish_epoch()
             yield step
+
+    def _epoch_logits(self) -> np.ndarray:
+        """The buffer the output pre-activations of an epoch's batches go to, in epoch order."""
+        if getattr(self, "_logits", None) is None:
+            self._logits = np.empty((len(self.X), self.network.n_outputs), self.network.dtype)
+            self._counted = self.position  # samples before it are in _run_correct already
+        return self._logits
+
+    def _count_correct(self) -> None:
+        """Add the epoch's samples classified right since the last count to _run_correct."""
+        start, stop = getattr(self, "_counted", 0), self.position
+        if stop > start and getattr(self, "_logits", None) is not None:
+            # the epoch's order: shuffled, unless it was one full batch in data order
+            labels = self.labels if self._shuffled is None else self._shuffled[2]
+            predicted = self.network.labels_from_logits(self._logits[start:stop])
+            self._run_correct += int(np.count_nonzero(predicted == labels[start:stop]))
+        self._counted = 0 if stop >= len(self.X) else stop
 
     def _finish_epoch(self) -> None:
         lr = self.current_learning_rate()
@@ -280,6 +306,7 @@ class Trainer:
     # --- save / resume ------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything needed to continue this run bit for bit (with the network's params)."""
+        self._count_correct()
         state = {
             "epoch": self.epoch,
             "position": self.position,
@@ -312,5 +339,6 @@ class Trainer:
         self._bad_epochs = int(state.get("bad_epochs", 0))
         self._run_loss = float(state.get("run_loss", 0.0))
         self._run_correct = int(state.get("run_correct", 0))
+        self._counted = self.position
         self._run_sse = float(state.get("run_sse", 0.0))
         self._shuffled = None
