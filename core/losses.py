@@ -131,14 +131,19 @@ def make_plan_head(loss: str, output_activation: str, ws, delta, onehot: bool):
         return partial(_call_head, head, delta, ws)
     n, ones_out, weights = ws.n, ws.ones_out, ws.ones_n if onehot else None
     s, logs, s_col, inv_n = ws.rowsum, ws.logsum, ws.rowsum[:, None], 1.0 / ws.n
-    dot, vdot, subtract, exp, log = np.dot, np.vdot, np.subtract, np.exp, np.log
+    # the C functions behind np.dot / np.vdot (no __array_function__ dispatch), and the
+    # reductions behind Z.max() / s.min() (no Python wrapper): same calls, less overhead
+    dot = getattr(np.dot, "_implementation", np.dot)
+    vdot = getattr(np.vdot, "_implementation", np.vdot)
+    subtract, exp, log = np.subtract, np.exp, np.log
+    amax, amin = np.maximum.reduce, np.minimum.reduce
 
     def softmax_cross_entropy_head(Z, T):
-        subtract(Z, Z.max(), delta)
+        subtract(Z, amax(Z, None), delta)
         picked = vdot(delta, T)
         exp(delta, delta)
         dot(delta, ones_out, s)
-        if s.min() < 1e-290:  # a row far below the global max: the row-by-row path
+        if amin(s) < 1e-290:  # a row far below the global max: the row-by-row path
             return softmax_cross_entropy(Z, T, delta, delta, ws)
         log(s, logs)
         loss = (dot(logs, weights if onehot else T @ ones_out) - picked) / n

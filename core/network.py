@@ -31,6 +31,10 @@ INITS = ("normal", "uniform", "xavier", "he")
 
 MAX_LAYER_SIZE = 4096
 
+# np.dot without its __array_function__ dispatcher (~0.3-0.6 µs a call on small arrays): the
+# same C function, for the step plan's plain ndarrays.
+_dot = getattr(np.dot, "_implementation", np.dot)
+
 
 def _views(flat, shapes):
     views, start = [], 0
@@ -69,7 +73,7 @@ def _make_plan(net: Network, n: int, loss: str, onehot: bool):
     ``T`` the loss weighs each log-partition with are ones, known in advance.
     """
     ws = net.workspace(n)
-    dot, add = np.dot, np.add
+    dot, add = _dot, np.add
     last = net.n_layers - 1
     P0, G0 = net.params[0], net.grads[0]
     deltas, z, hidden = ws.delta, ws.z, ws.hidden

@@ -202,8 +202,9 @@ class Trainer:
         if stop > start and getattr(self, "_logits", None) is not None:
             # the epoch's order: shuffled, unless it was one full batch in data order
             labels = self.labels if self._shuffled is None else self._shuffled[2]
-            predicted = self.network.labels_from_logits(self._logits[start:stop])
-            self._run_correct += int(np.count_nonzero(predicted == labels[start:stop]))
+            Z = self._logits[start:stop]
+            predicted = Z.argmax(axis=1) if Z.shape[1] > 1 else self.network.labels_from_logits(Z)
+            self._run_correct += int(np.add.reduce(predicted == labels[start:stop], None))
         self._counted = 0 if stop >= len(self.X) else stop
 
     def _finish_epoch(self) -> None:
