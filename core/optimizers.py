@@ -52,6 +52,13 @@ class Optimizer:
 class SGD(Optimizer):
     name = "sgd"
 
+    def step(self, grads) -> None:  # the trainer's hot path: no _update layer
+        self.t += 1
+        lr = self.lr
+        for p, g in zip(self.params, grads, strict=True):
+            np.multiply(g, lr, out=g)
+            np.subtract(p, g, out=p)
+
     def _update(self, grads):
         lr = self.lr
         for p, g in zip(self.params, grads, strict=True):

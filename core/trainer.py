@@ -140,14 +140,14 @@ class Trainer:
         return self._shuffled
 
     def _next_batch(self):
-        n = len(self.X)
-        size = self.config.batch_size
-        if size >= n and self.position == 0:
+        """This step's inputs and targets (labels are counted per epoch, not per batch)."""
+        position = self.position
+        if position == 0 and self.config.batch_size >= len(self.X):
             # Full batch: order does not change the gradient, skip the shuffle.
-            return self.X, self.T, self.labels
-        X, T, labels = self._epoch_data()
-        batch = slice(self.position, self.position + size)
-        return X[batch], T[batch], labels[batch]
+            return self.X, self.T
+        X, T = (self._shuffled or self._epoch_data())[:2]
+        stop = position + self.config.batch_size
+        return X[position:stop], T[position:stop]
 
     def steps(self):
         """Yield a ``Step`` after each mini-batch update, until ``config.epochs`` is reached."""
@@ -160,7 +160,7 @@ class Trainer:
         while cfg.epochs is None or self.epoch < cfg.epochs:
             if self.stopped_early:
                 return
-            Xb, Tb, _ = self._next_batch()
+            Xb, Tb = self._next_batch()
             used, start = len(Xb), self.position
             if used != plan_size:
                 plan, plan_size = net.plan(used, cfg.loss, onehot), used
@@ -202,9 +202,11 @@ class Trainer:
         if stop > start and getattr(self, "_logits", None) is not None:
             # the epoch's order: shuffled, unless it was one full batch in data order
             labels = self.labels if self._shuffled is None else self._shuffled[2]
-            Z = self._logits[start:stop]
+            Z = self._logits
+            if start or stop < len(Z):
+                Z, labels = Z[start:stop], labels[start:stop]
             predicted = Z.argmax(axis=1) if Z.shape[1] > 1 else self.network.labels_from_logits(Z)
-            self._run_correct += int(np.add.reduce(predicted == labels[start:stop], None))
+            self._run_correct += int(np.add.reduce(predicted == labels, None))
         self._counted = 0 if stop >= len(self.X) else stop
 
     def _finish_epoch(self) -> None:
