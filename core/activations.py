@@ -135,12 +135,18 @@ DERIVATIVES = {
 }
 
 
+def _constant(value, like):
+    """``value`` as a 0-d array of ``like``'s dtype: a ufunc takes it ~0.3 µs faster than a
+    Python scalar, with the same result (a Python float is cast to the array's dtype too)."""
+    return np.array(value, dtype=like.dtype)
+
+
 def bind(name: str, Z, out):
     """``ACTIVATIONS[name](Z, out)`` as a call with no arguments (for a step plan)."""
     if name == "tanh":
         return partial(np.tanh, Z, out)
     if name == "relu":
-        return partial(np.maximum, Z, 0.0, out=out)
+        return partial(np.maximum, Z, _constant(0.0, Z), out=out)
     return partial(ACTIVATIONS[name], Z, out)
 
 
@@ -149,10 +155,11 @@ def bind_derivative(name: str, A, delta, tmp) -> list:
     if name == "identity":
         return []
     if name == "tanh":
-        return [partial(np.multiply, A, A, tmp), partial(np.subtract, 1.0, tmp, tmp),
+        return [partial(np.multiply, A, A, tmp), partial(np.subtract, _constant(1.0, A), tmp, tmp),
                 partial(np.multiply, delta, tmp, delta)]
     if name == "relu":
-        return [partial(np.greater, A, 0.0, tmp), partial(np.multiply, delta, tmp, delta)]
+        return [partial(np.greater, A, _constant(0.0, A), tmp),
+                partial(np.multiply, delta, tmp, delta)]
     return [partial(DERIVATIVES[name], A, delta, tmp)]
 
 

@@ -104,7 +104,11 @@ def _make_plan(net: Network, n: int, loss: str, onehot: bool):
             if l1:
                 g += np.multiply(l1, np.sign(W, out=tmp), out=tmp)
 
+    transposed = [None, None]  # the last Xa and Xa.T: a full batch is the same array each step
+
     def plan(Xa, T, Z, l1=0.0, l2=0.0):
+        if Xa is not transposed[0]:
+            transposed[:] = Xa, Xa.T
         if last:
             dot(Xa, P0, z[0])
             for call in forward_calls:
@@ -116,7 +120,7 @@ def _make_plan(net: Network, n: int, loss: str, onehot: bool):
         value = head(Z, T)
         for call in backward_calls:
             call()
-        dot(Xa.T, delta0, G0)
+        dot(transposed[1], delta0, G0)
         if l1 or l2:
             regularise(l1, l2)
         return value

@@ -72,7 +72,16 @@ class TrainingDiverged(ArithmeticError):
         self.layer = layer
 
 
+_count_nonzero = getattr(np.count_nonzero, "_implementation", np.count_nonzero)
+
+
 class Trainer:
+    # A classifier's output pre-activations of the current epoch, in epoch order (made by
+    # steps()), with buffers to count the right ones once per epoch; ``_counted`` samples of
+    # the epoch are already in ``_run_correct``.
+    _logits: np.ndarray | None = None
+    _counted = 0
+
     def __init__(self, network: Network, X, y, config: TrainConfig | None = None,
                  X_test=None, y_test=None):
         self.network = network
@@ -160,8 +169,12 @@ class Trainer:
         while cfg.epochs is None or self.epoch < cfg.epochs:
             if self.stopped_early:
                 return
-            Xb, Tb = self._next_batch()
-            used, start = len(Xb), self.position
+            start = self.position
+            if start == 0 and cfg.batch_size >= n:  # full batch: no shuffle (_next_batch)
+                Xb, Tb = self.X, self.T
+            else:
+                Xb, Tb = self._next_batch()
+            used = len(Xb)
             if used != plan_size:
                 plan, plan_size = net.plan(used, cfg.loss, onehot), used
             lr = (cfg.learning_rate if cfg.lr_schedule == "constant"
@@ -170,7 +183,8 @@ class Trainer:
             optimizer.lr = lr
             np.copyto(backup, flat)
             # a classifier's logits go to an epoch-long buffer: accuracy is counted per epoch
-            Z = logits[start:start + used] if classifier else plan.z_out
+            Z = plan.z_out if not classifier else logits if used == n else logits[
+                start:start + used]
             data_loss = plan(Xb, Tb, Z, cfg.l1, cfg.l2)
             loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
             if not math.isfinite(loss):
@@ -191,22 +205,30 @@ class Trainer:
 
     def _epoch_logits(self) -> np.ndarray:
         """The buffer the output pre-activations of an epoch's batches go to, in epoch order."""
-        if getattr(self, "_logits", None) is None:
-            self._logits = np.empty((len(self.X), self.network.n_outputs), self.network.dtype)
+        if self._logits is None:
+            n, net = len(self.X), self.network
+            self._logits = np.empty((n, net.n_outputs), net.dtype)
+            self._predicted = np.empty(n, np.intp)
+            self._right = np.empty(n, np.bool_)
             self._counted = self.position  # samples before it are in _run_correct already
         return self._logits
 
     def _count_correct(self) -> None:
         """Add the epoch's samples classified right since the last count to _run_correct."""
-        start, stop = getattr(self, "_counted", 0), self.position
-        if stop > start and getattr(self, "_logits", None) is not None:
+        start, stop, Z = self._counted, self.position, self._logits
+        if stop > start and Z is not None:
             # the epoch's order: shuffled, unless it was one full batch in data order
             labels = self.labels if self._shuffled is None else self._shuffled[2]
-            Z = self._logits
+            predicted, right = self._predicted, self._right
             if start or stop < len(Z):
                 Z, labels = Z[start:stop], labels[start:stop]
-            predicted = Z.argmax(axis=1) if Z.shape[1] > 1 else self.network.labels_from_logits(Z)
-            self._run_correct += int(np.add.reduce(predicted == labels, None))
+                predicted, right = predicted[start:stop], right[start:stop]
+            if Z.shape[1] > 1:
+                Z.argmax(1, predicted)
+            else:
+                predicted = self.network.labels_from_logits(Z)
+            np.equal(predicted, labels, right)
+            self._run_correct += int(_count_nonzero(right))
         self._counted = 0 if stop >= len(self.X) else stop
 
     def _finish_epoch(self) -> None:
