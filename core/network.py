@@ -11,11 +11,12 @@ buffer would make every elementwise pass strided, several times slower on narrow
 ``weights[i]`` and ``biases[i]`` are views into ``params[i]``: writable in place.
 
 Scratch buffers are kept per batch size (a ``_Workspace``), so a training step
-allocates almost nothing. A training step is a ``_Plan``, also kept per batch size: every
-view it needs (weights, their transposes, bias rows, gradient blocks, buffers) is taken
-once, so a step is a flat sequence of NumPy calls with no Python layers in between.
-The plan makes exactly the calls ``forward_augmented`` → head → ``backward`` make, in the
-same order on the same operands, so its results are the same to the last bit.
+allocates almost nothing. The training step itself is a *plan* (``Network.plan``), also
+kept per batch size: every view it needs (weights, their transposes, bias and gradient
+rows, buffers) is taken once, so a step is a flat sequence of NumPy calls with no Python
+layers in between. It makes the calls ``forward_augmented`` → head → ``backward`` make, in
+the same order on the same operands, so its results are the same to the last bit
+(tests/core/test_bit_identical.py); change the maths in both places.
 """
 
 from __future__ import annotations

@@ -183,8 +183,10 @@ class Trainer:
             optimizer.lr = lr
             np.copyto(backup, flat)
             # a classifier's logits go to an epoch-long buffer: accuracy is counted per epoch
-            Z = plan.z_out if not classifier else logits if used == n else logits[
-                start:start + used]
+            if not classifier:
+                Z = plan.z_out
+            else:
+                Z = logits if used == n else logits[start:start + used]
             data_loss = plan(Xb, Tb, Z, cfg.l1, cfg.l2)
             loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
             if not math.isfinite(loss):
