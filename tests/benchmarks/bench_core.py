@@ -214,12 +214,16 @@ def load_average() -> float:
         return float("nan")
 
 
+RATIOS = (("×clean loop", "trainer", "clean"), ("×sklearn", "trainer", "sklearn"),
+          ("×torch", "trainer", "torch"), ("f32 ÷ f64", "trainer f32", "trainer"))
+
+
 def one_run(repeats: int, only: str | None) -> dict:
     """Steps per second (median of interleaved repeats) per config and contender."""
     from threadpoolctl import threadpool_limits
 
     found = contenders()
-    result = {"load": [load_average()], "rates": {}}
+    result = {"load": [load_average()], "rates": {}, "ratios": {}}
     with threadpool_limits(limits=1):
         for name, X, y, sizes, batch, epochs, sk_epochs in load_configs():
             if only and only not in name:
@@ -233,15 +237,18 @@ def one_run(repeats: int, only: str | None) -> dict:
             per_epoch = steps_per_epoch(len(X), batch)
             result["rates"][name] = {k: per_epoch / statistics.median(v)
                                      for k, v in times.items()}
+            # each ratio from the two contenders' times of the same repeat (run side by
+            # side, so a change of load between repeats cancels), median over the repeats
+            result["ratios"][name] = {
+                label: statistics.median(tb / ta for ta, tb in zip(times[a], times[b],
+                                                                   strict=True))
+                for label, a, b in RATIOS if a in times and b in times}
             print(f"  {name}: " + ", ".join(f"{k} {v:,.0f}/s"
                                             for k, v in result["rates"][name].items()),
                   file=sys.stderr, flush=True)
     result["load"].append(load_average())
     return result
 
-
-RATIOS = (("×clean loop", "trainer", "clean"), ("×sklearn", "trainer", "sklearn"),
-          ("×torch", "trainer", "torch"), ("f32 ÷ f64", "trainer f32", "trainer"))
 
 
 def span(values, fmt="{:.2f}", unit="×"):
@@ -253,20 +260,20 @@ def span(values, fmt="{:.2f}", unit="×"):
 
 def table(runs: list[dict]) -> str:
     names = list(runs[0]["rates"])
-    ratios = [r for r in RATIOS if all(r[2] in run["rates"][n] for run in runs for n in names)]
+    ratios = [r for r in RATIOS if all(r[0] in run["ratios"][n] for run in runs for n in names)]
     lines = ["| config | Trainer steps/s | clean loop steps/s | "
              + " | ".join(r[0] for r in ratios) + " |",
              "|---|---|---|" + "---|" * len(ratios)]
     for n in names:
         cells = [span([run["rates"][n]["trainer"] for run in runs], "{:,.0f}", ""),
                  span([run["rates"][n]["clean"] for run in runs], "{:,.0f}", "")]
-        cells += [span([run["rates"][n][a] / run["rates"][n][b] for run in runs])
-                  for _, a, b in ratios]
+        cells += [span([run["ratios"][n][label] for run in runs]) for label, _, _ in ratios]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     loads = [x for run in runs for x in run["load"]]
     lines.append("")
     kind = "wall-clock" if clock is time.perf_counter else "CPU"
-    lines.append(f"{len(runs)} runs, one BLAS thread, {kind} time, 1-minute load average "
+    lines.append(f"{len(runs)} runs; ratios: median over the repeats of side-by-side pairs; "
+                 f"steps/s: medians; one BLAS thread, {kind} time, 1-minute load average "
                  f"{min(loads):.2f}–{max(loads):.2f} during the runs")
     return "\n".join(lines)
 
