@@ -133,6 +133,7 @@ def make_plan_head(loss: str, output_activation: str, ws, delta, onehot: bool):
     s, logs, s_col = ws.rowsum, ws.logsum, ws.rowsum[:, None]
     # 0-d arrays of the dtype, not scalars: a ufunc takes them ~0.3 µs faster, same result
     inv_n, top = np.array(1.0 / ws.n, dtype=delta.dtype), np.empty((), dtype=delta.dtype)
+    as_float = delta.dtype == np.float64
     # the C functions behind np.dot / np.vdot (no __array_function__ dispatch), and the
     # reductions behind Z.max() / s.min() (no Python wrapper): same calls, less overhead
     dot = getattr(np.dot, "_implementation", np.dot)
@@ -148,11 +149,13 @@ def make_plan_head(loss: str, output_activation: str, ws, delta, onehot: bool):
         if amin(s) < 1e-290:  # a row far below the global max: the row-by-row path
             return softmax_cross_entropy(Z, T, delta, delta, ws)
         log(s, logs)
-        loss = (dot(logs, weights if onehot else T @ ones_out) - picked) / n
+        total = dot(logs, weights if onehot else T @ ones_out)
         np.divide(delta, s_col, delta)
         subtract(delta, T, delta)
         np.multiply(delta, inv_n, delta)
-        return float(loss)
+        if as_float:  # float64: Python float arithmetic is the same IEEE arithmetic, faster
+            return (float(total) - float(picked)) / n
+        return float((total - picked) / n)
 
     return softmax_cross_entropy_head
 

@@ -65,9 +65,10 @@ class SGD(Optimizer):
             for a in self._lr_arrays:
                 a[()] = self.lr
             self._lr_filled = self.lr
+        multiply, subtract = np.multiply, np.subtract
         for p, g, lr in zip(self.params, grads, self._lr_arrays, strict=True):
-            np.multiply(g, lr, out=g)
-            np.subtract(p, g, out=p)
+            multiply(g, lr, g)
+            subtract(p, g, p)
 
     def _update(self, grads):
         lr = self.lr

@@ -187,8 +187,9 @@ class Trainer:
                 Z = plan.z_out
             else:
                 Z = logits if used == n else logits[start:start + used]
-            data_loss = plan(Xb, Tb, Z, cfg.l1, cfg.l2)
-            loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
+            l1, l2 = cfg.l1, cfg.l2
+            data_loss = plan(Xb, Tb, Z, l1, l2)
+            loss = data_loss + net.penalty(l1, l2) if l1 or l2 else data_loss
             if not math.isfinite(loss):
                 self._diverged(loss)
             self._run_loss += loss * used
