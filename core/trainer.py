@@ -151,14 +151,14 @@ class Trainer:
         return self._shuffled
 
     def _next_batch(self):
-        """This step's inputs and targets (labels are counted per epoch, not per batch)."""
-        position = self.position
-        if position == 0 and self.config.batch_size >= len(self.X):
+        n = len(self.X)
+        size = self.config.batch_size
+        if size >= n and self.position == 0:
             # Full batch: order does not change the gradient, skip the shuffle.
-            return self.X, self.T
-        X, T = (self._shuffled or self._epoch_data())[:2]
-        stop = position + self.config.batch_size
-        return X[position:stop], T[position:stop]
+            return self.X, self.T, self.labels
+        X, T, labels = self._epoch_data()
+        batch = slice(self.position, self.position + size)
+        return X[batch], T[batch], labels[batch]
 
     def steps(self):
         """Yield a ``Step`` after each mini-batch update, until ``config.epochs`` is reached."""
@@ -172,10 +172,7 @@ class Trainer:
             if self.stopped_early:
                 return
             start = self.position
-            if start == 0 and cfg.batch_size >= n:  # full batch: no shuffle (_next_batch)
-                Xb, Tb = self.X, self.T
-            else:
-                Xb, Tb = self._next_batch()
+            Xb, Tb, _ = self._next_batch()  # labels are counted per epoch (_count_correct)
             used = len(Xb)
             if used != plan_size:
                 plan, plan_size = net.plan(used, cfg.loss, onehot), used
