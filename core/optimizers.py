@@ -52,6 +52,24 @@ class Optimizer:
 class SGD(Optimizer):
     name = "sgd"
 
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, lr)
+        # lr as a 0-d array of each parameter's dtype: a ufunc takes it ~0.3 µs faster than
+        # a Python float, with the same result (the float is rounded to that dtype either way)
+        self._lr_arrays = [np.empty((), p.dtype) for p in self.params]
+        self._lr_filled = None
+
+    def step(self, grads) -> None:  # the trainer's hot path: no _update layer
+        self.t += 1
+        if self.lr != self._lr_filled:
+            for a in self._lr_arrays:
+                a[()] = self.lr
+            self._lr_filled = self.lr
+        multiply, subtract = np.multiply, np.subtract
+        for p, g, lr in zip(self.params, grads, self._lr_arrays, strict=True):
+            multiply(g, lr, g)
+            subtract(p, g, p)
+
     def _update(self, grads):
         lr = self.lr
         for p, g in zip(self.params, grads, strict=True):

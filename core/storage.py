@@ -13,7 +13,8 @@ untouched; after it the new TOML names the new ones, complete. The files the old
 named are removed after the commit, with whatever an earlier killed save left (its temp
 files, and arrays/history under this name that no TOML refers to). Saves into one folder
 hold a lock on it, so one never removes the parts another has not committed yet; a load
-whose TOML was replaced under it by such a save reads the new one.
+whose TOML was replaced under it by such a save reads the new one (the last of its tries
+waits for the lock, so saves racing in a loop cannot starve it).
 
 Files of format 1 (``name.npz`` and ``name.history.csv`` beside ``name.toml``, not named in
 it) still load, and a mix of two saves among them is refused (the epochs disagree); a save
@@ -53,6 +54,7 @@ from ffnn.core.files import (
     experiment_stem,
     experiment_toml,
     file_problem,
+    locked_directory,
     relative_to,
     save_set,
     sibling_paths,
@@ -401,16 +403,19 @@ def load_experiment(path, weights=None) -> LoadedExperiment:
         toml_path.suffix.lower() != ".toml" and not toml_path.exists()
     ):
         toml_path = experiment_toml(path)  # "run.npz" or "run" mean run.toml
-    for attempt in range(LOAD_ATTEMPTS):
+    for _ in range(LOAD_ATTEMPTS - 1):
         stamp = _stamp(toml_path)
         try:
             return _load(toml_path, weights)
         except ExperimentError:
             # A save in another process may have committed a new TOML and removed the files
             # the one read here named: read again. The same TOML -> the error is real.
-            if attempt == LOAD_ATTEMPTS - 1 or _stamp(toml_path) == stamp:
+            if _stamp(toml_path) == stamp:
                 raise
-    raise AssertionError("unreachable")
+    # Saves that keep racing this read (two processes saving in a loop) would starve it:
+    # the last read waits for the folder's save lock, so no save runs under it.
+    with locked_directory(toml_path.parent):
+        return _load(toml_path, weights)
 
 
 __all__ = ["ExperimentError", "LoadedExperiment", "experiment_files", "sibling_paths",

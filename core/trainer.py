@@ -57,7 +57,16 @@ LOSS_GROWTH = 1e6
 LOSS_CEILING = 1e150
 
 
+_count_nonzero = getattr(np.count_nonzero, "_implementation", np.count_nonzero)
+
+
 class Trainer:
+    # A classifier's output pre-activations of the current epoch, in epoch order (made by
+    # steps()), with buffers to count the right ones once per epoch; ``_counted`` samples of
+    # the epoch are already in ``_run_correct``.
+    _logits: np.ndarray | None = None
+    _counted = 0
+
     def __init__(self, network: Network, X, y, config: TrainConfig | None = None,
                  X_test=None, y_test=None):
         self.network = network
@@ -139,7 +148,9 @@ class Trainer:
         """
         if self._shuffled is None:
             order = np.random.default_rng([self.config.seed, self.epoch]).permutation(len(self.X))
-            self._shuffled = (self.X[order], self.T[order], self.labels[order])
+            # take(order, 0): the same rows as X[order], 3x faster than fancy indexing
+            self._shuffled = (self.X.take(order, 0), self.T.take(order, 0),
+                              self.labels.take(order, 0))
         return self._shuffled
 
     def _next_batch(self):
@@ -157,14 +168,29 @@ class Trainer:
         net, cfg = self.network, self.config
         flat, backup = net.flat_params, self._backup
         classifier = net.is_classifier
+        n, grads, onehot = len(self.X), [net.flat_grads], losses.is_onehot(self.T)
+        plan, plan_size = None, 0
+        logits = self._epoch_logits() if classifier else None
         while cfg.epochs is None or self.epoch < cfg.epochs:
             if self.stopped_early:
                 return
-            Xb, Tb, Lb = self._next_batch()
+            start = self.position
+            Xb, Tb, _ = self._next_batch()  # labels are counted per epoch (_count_correct)
             used = len(Xb)
-            self.optimizer.lr = self.current_learning_rate()
-            data_loss, _ = net.step_gradients(Xb, Tb, cfg.loss, cfg.l1, cfg.l2)
-            loss = data_loss + net.penalty(cfg.l1, cfg.l2) if cfg.l1 or cfg.l2 else data_loss
+            if used != plan_size:
+                plan, plan_size = net.plan(used, cfg.loss, onehot), used
+            lr = (cfg.learning_rate if cfg.lr_schedule == "constant"
+                  else self.current_learning_rate())
+            optimizer = self.optimizer
+            optimizer.lr = lr
+            # a classifier's logits go to an epoch-long buffer: accuracy is counted per epoch
+            if not classifier:
+                Z = plan.z_out
+            else:
+                Z = logits if used == n else logits[start:start + used]
+            l1, l2 = cfg.l1, cfg.l2
+            data_loss = plan(Xb, Tb, Z, l1, l2)
+            loss = data_loss + net.penalty(l1, l2) if l1 or l2 else data_loss
             if not loss < self._loss_bound:  # nan too; the first step sets the bound
                 self._check_loss(loss)
             # The loss is sane: keep these parameters and optimizer buffers (before the
@@ -172,21 +198,48 @@ class Trainer:
             np.copyto(backup, flat)
             for live, kept in self._optimizer_backup:
                 np.copyto(kept, live)
-            self._backup_t, self._backup_step = self.optimizer.t, self.step_count + 1
+            self._backup_t, self._backup_step = optimizer.t, self.step_count + 1
             self._run_loss += loss * used
-            if classifier:
-                self._run_correct += int(np.count_nonzero(net.labels_from_logits(
-                    net.last_logits) == Lb))
-            else:  # mse is the mean over the batch's elements: back to a sum
+            if not classifier:  # mse is the mean over the batch's elements: back to a sum
                 self._run_sse += data_loss * Tb.size
-            self.optimizer.step([net.flat_grads])
+            optimizer.step(grads)
             self.step_count += 1
-            self.position += used
-            epoch_end = self.position >= len(self.X)
+            self.position = start + used
+            epoch_end = self.position >= n
             step = Step(self.epoch, self.step_count, loss, epoch_end)
             if epoch_end:
+                if classifier:
+                    self._count_correct()
                 self._finish_epoch()
             yield step
+
+    def _epoch_logits(self) -> np.ndarray:
+        """The buffer the output pre-activations of an epoch's batches go to, in epoch order."""
+        if self._logits is None:
+            n, net = len(self.X), self.network
+            self._logits = np.empty((n, net.n_outputs), net.dtype)
+            self._predicted = np.empty(n, np.intp)
+            self._right = np.empty(n, np.bool_)
+            self._counted = self.position  # samples before it are in _run_correct already
+        return self._logits
+
+    def _count_correct(self) -> None:
+        """Add the epoch's samples classified right since the last count to _run_correct."""
+        start, stop, Z = self._counted, self.position, self._logits
+        if stop > start and Z is not None:
+            # the epoch's order: shuffled, unless it was one full batch in data order
+            labels = self.labels if self._shuffled is None else self._shuffled[2]
+            predicted, right = self._predicted, self._right
+            if start or stop < len(Z):
+                Z, labels = Z[start:stop], labels[start:stop]
+                predicted, right = predicted[start:stop], right[start:stop]
+            if Z.shape[1] > 1:
+                Z.argmax(1, predicted)
+            else:
+                predicted = self.network.labels_from_logits(Z)
+            np.equal(predicted, labels, right)
+            self._run_correct += int(_count_nonzero(right))
+        self._counted = 0 if stop >= len(self.X) else stop
 
     def _finish_epoch(self) -> None:
         lr = self.current_learning_rate()
@@ -319,6 +372,7 @@ class Trainer:
     # --- save / resume ------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything needed to continue this run bit for bit (with the network's params)."""
+        self._count_correct()
         state = {
             "epoch": self.epoch,
             "position": self.position,
@@ -351,6 +405,7 @@ class Trainer:
         self._bad_epochs = int(state.get("bad_epochs", 0))
         self._run_loss = float(state.get("run_loss", 0.0))
         self._run_correct = int(state.get("run_correct", 0))
+        self._counted = self.position
         self._run_sse = float(state.get("run_sse", 0.0))
         self._shuffled = None
         self._backup_step = None  # the backup is of the state before this one
