@@ -263,6 +263,8 @@ class FfnnApp(App[None]):
         self.draw_views(force=True)
 
     async def on_config_panel_edited(self, event: ConfigPanel.Edited) -> None:
+        if event.stale:
+            return
         await self.apply(self.session.experiment.with_values(**event.values), event.source)
 
     async def on_config_panel_regenerate_requested(self, _event) -> None:
@@ -274,7 +276,7 @@ class FfnnApp(App[None]):
     async def apply(self, experiment: Experiment, source=None) -> None:
         """Make ``experiment`` the session's; the forms follow it. A refusal is shown under
         the field that asked (``source``) or as a notification, and changes nothing."""
-        if not self.screen_stack:  # an edit still queued while the app shuts down
+        if not (self.is_running and self.screen_stack):  # an edit queued while shutting down
             return
         try:
             applied = self.session.apply(experiment)

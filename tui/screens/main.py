@@ -95,6 +95,15 @@ class MainScreen(Screen):
         self.draw(force=True)
         self.app.main_ready()
 
+    def watch_focused(self, focused) -> None:
+        # A class rather than `.pane:focus-within`: Textual restyles a focus-within node's
+        # whole subtree on every focus move inside it (each Tab in the settings form restyled
+        # its ~150 widgets); the class changes only when focus enters another pane.
+        pane = next((node for node in focused.ancestors_with_self if node.has_class("pane")),
+                    None) if focused is not None else None
+        for node in self.query(".pane"):
+            node.set_class(node is pane, "-focused")
+
     def on_resize(self, event: events.Resize) -> None:
         self.apply_layout(event.size.width, event.size.height)
 

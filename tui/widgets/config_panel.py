@@ -43,10 +43,16 @@ class ConfigPanel(VerticalScroll, can_focus=False):
         """A valid setting was entered: ``values`` by dotted key (``{"train.l2": 0.1}``);
         ``source`` is the widget to blame if it is refused."""
 
-        def __init__(self, values: dict, source: Widget) -> None:
+        def __init__(self, values: dict, source: Widget, stale=lambda: False) -> None:
             super().__init__()
             self.values = values
             self.source = source
+            self._stale = stale
+
+        @property
+        def stale(self) -> bool:
+            """The form was shown other settings since this edit was made: drop it."""
+            return self._stale()
 
     class RegenerateRequested(Message):
         """The Regenerate button: new data from the next data seed."""
@@ -194,6 +200,8 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             field.set_value(shown.get(key, experiment.get(key)))
         await self.query_one(LayerEditor).set_layers(list(experiment.net.hidden),
                                                      list(experiment.net.activations))
+        if not self.app.is_running:  # the app began to shut down meanwhile: its forms are going
+            return
         for select in self.query(Select):
             if select.id and not select.id.startswith("layer-"):
                 show_reason(self.query_one(f"#{select.id}-error", Label), "")
@@ -238,8 +246,8 @@ class ConfigPanel(VerticalScroll, can_focus=False):
             select.mutate_reactive(Select.value)
 
     # --- from the fields ---------------------------------------------------------------------
-    def _edited(self, source: Widget, **values) -> None:
-        self.post_message(self.Edited(values, source))
+    def _edited(self, source: Widget, stale=lambda: False, **values) -> None:
+        self.post_message(self.Edited(values, source, stale))
 
     def on_number_field_accepted(self, event: NumberField.Accepted) -> None:
         event.stop()
@@ -255,8 +263,8 @@ class ConfigPanel(VerticalScroll, can_focus=False):
 
     def on_layer_editor_changed(self, event: LayerEditor.Changed) -> None:
         event.stop()
-        self._edited(event.editor, **{"net.hidden": event.sizes,
-                                      "net.activations": event.activations})
+        self._edited(event.editor, lambda: event.stale,
+                     **{"net.hidden": event.sizes, "net.activations": event.activations})
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -28,6 +28,13 @@ class LayerEditor(Vertical):
             self.editor = editor
             self.sizes = sizes
             self.activations = activations
+            self.shown = editor.shown
+
+        @property
+        def stale(self) -> bool:
+            """Made before the editor was shown another stack (a `+` key, a loaded file): it
+            would undo that change, so it is dropped."""
+            return self.shown != self.editor.shown
 
         @property
         def control(self) -> LayerEditor:
@@ -37,6 +44,7 @@ class LayerEditor(Vertical):
         super().__init__(id=id)
         self.sizes = list(sizes)
         self.activations = list(activations)
+        self.shown = 0  # counts the stacks set_layers() has shown (see Changed.stale)
 
     def compose(self) -> ComposeResult:
         for i, (size, activation) in enumerate(zip(self.sizes, self.activations, strict=True)):
@@ -54,6 +62,7 @@ class LayerEditor(Vertical):
         if list(sizes) == self.sizes and list(activations) == self.activations:
             return
         self.sizes, self.activations = list(sizes), list(activations)
+        self.shown += 1
         await self.recompose()
 
     async def add_layer(self, focus: bool = False) -> bool:
