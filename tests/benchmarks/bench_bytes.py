@@ -149,7 +149,8 @@ def read_counts(path: str, n: int, timeout: float = 2.0) -> list[dict]:
     raise RuntimeError("the app did not report its redraw counts")
 
 
-def run_once(config: Config, seconds: float, warmup: float, extra: list[str]) -> Result:
+def run_once(config: Config, seconds: float, warmup: float, extra: list[str],
+             python: str = sys.executable) -> Result:
     master, slave = os.openpty()
     set_size(slave, config.columns, config.lines)
     counts = tempfile.NamedTemporaryFile(prefix="ffnn-bench-", suffix=".jsonl", delete=False)
@@ -163,7 +164,7 @@ def run_once(config: Config, seconds: float, warmup: float, extra: list[str]) ->
     def controlling_tty() -> None:
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    process = subprocess.Popen([sys.executable, "-c", WRAPPER, *extra], stdin=slave,
+    process = subprocess.Popen([python, "-c", WRAPPER, *extra], stdin=slave,
                                stdout=slave, stderr=slave, env=env, start_new_session=True,
                                preexec_fn=controlling_tty, close_fds=True)
     os.close(slave)
@@ -214,13 +215,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-fps", type=int, default=None)
     parser.add_argument("--only", default="", help="configs whose name contains this")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter that runs the app (e.g. another checkout's venv)")
     args = parser.parse_args()
     extra = ["--max-fps", str(args.max_fps)] if args.max_fps else []
     configs = [c for c in CONFIGS if args.only in c.name]
     results: dict[str, list[Result]] = {c.name: [] for c in configs}
     for run in range(args.runs):
         for config in configs:
-            result = run_once(config, args.seconds, args.warmup, extra)
+            result = run_once(config, args.seconds, args.warmup, extra, args.python)
             results[config.name].append(result)
             views = ", ".join(f"{v} {r:.1f}" for v, r in result.redraws.items() if r)
             print(f"run {run + 1} {config.name}: {result.kb_per_s:.1f} KB/s, "
