@@ -72,7 +72,7 @@ POINT_SHIFT = 0.35  # points: this much lighter (dark background) or darker than
 # changes only once the confidence leaves its bucket by this much (so a confidence hovering at
 # a bucket edge does not repaint the cell on every redraw). A shown shade is at most this far
 # from the exact one.
-HYSTERESIS = 0.0
+HYSTERESIS = 0.5
 
 # Index layout of the region colour table: class × bucket, diverging shades, unknown.
 N_CLASS_REGION = N_CLASS_COLOURS * N_BUCKETS
@@ -234,8 +234,8 @@ class BoundaryColours:
         self.background = RichColor.default()
         self.styles: dict[int, Style] = {}
         # Codes that look the same on the terminal (after the colour system's downgrade) share
-        # one representative code, so equal runs merge and a change that cannot be seen is no
-        # change. Keyed per colour system; cleared with the tables.
+        # one representative code, so a change that cannot be seen is no change. Keyed per
+        # colour system; cleared with the tables.
         self._representative: dict[tuple[ColorSystem, int], int] = {}
         self._by_look: dict[tuple, int] = {}
 
@@ -288,8 +288,10 @@ class BoundaryColours:
         if found is None:
             style = self.style(code)
             look = (system, glyph(code), style.bold,
-                    None if style.color is None else style.color.downgrade(system),
-                    None if style.bgcolor is None else style.bgcolor.downgrade(system))
+                    None if style.color is None else style.color.downgrade(system)
+                    .get_ansi_codes(),
+                    None if style.bgcolor is None else style.bgcolor.downgrade(system)
+                    .get_ansi_codes(False))
             found = self._representative[key] = self._by_look.setdefault(look, code)
         return found
 

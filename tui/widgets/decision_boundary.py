@@ -14,12 +14,14 @@ whose Style is cached, so a frame creates no Style objects after the first few.
 
 Bytes to the terminal (the app is used over SSH): a redraw refreshes only the cells that
 changed, nothing at all when none did. Textual re-sends a refreshed line from the left edge of
-the widget that owns it up to the refreshed region's end, so the widget is tiled into
-vertical bands (child widgets that show their slice of the strips: the label margin, then
-BAND columns each) and a change re-sends only its band's line up to the change. Codes that
-look the same on the terminal's colour system (a 256-colour terminal shows many shades as one)
-are one code, so their runs merge and a change nobody can see is no change; confidence shades
-have hysteresis (boundary_colours.HYSTERESIS).
+the widget that owns it up to the refreshed region's end, so the widget is tiled into vertical
+bands (child widgets that show their slice of the strips: the label margin, then BAND columns
+each) and a change re-sends only its band's line up to the change. While the app trains
+(``app.session.running``) the picture may lag the exact one a little: confidence shades have
+hysteresis (boundary_colours.HYSTERESIS buckets), and a cell is refreshed only if the terminal
+can show its change (a 256-colour terminal, the usual case over SSH, shows many shades as one).
+A paused picture is exact: drawn again exactly SETTLE seconds after the last draw once
+training has stopped.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ from ffnn.tui.widgets.colours import background_rgb
 __all__ = ["HALF_BLOCK", "PALETTE", "TEST_GLYPH", "TEST_GLYPHS", "TRAIN_GLYPH", "TRAIN_GLYPHS",
            "DecisionBoundary", "regression_scale"]
 
-BAND = 8  # plot columns per band (a refresh re-sends a band's line from its left edge)
+BAND = 2  # plot columns per band (a refresh re-sends a band's line from its left edge)
+SETTLE = 0.3  # seconds after the last draw with hysteresis: redraw exactly if paused by then
 MIN_SIZE = 4  # below this in either direction nothing is drawn
 AXES_MIN_WIDTH = 20  # room needed for a left margin with y labels and a bottom x axis line
 AXES_MIN_HEIGHT = 6
@@ -120,12 +123,16 @@ class DecisionBoundary(Widget):
         self.grid: Any = None  # the last DecisionGrid drawn (for tests and the app)
         self.error: str = ""  # why the last draw failed, if it did
         self._strips: list[Strip] = []
-        self._codes: np.ndarray | None = None  # the cell codes the strips show (plot area)
+        # The plot's cell codes as the terminal shows them (BoundaryColours.canonical), to find
+        # what changed between draws.
+        self._codes: np.ndarray | None = None
         self._drawn_key: tuple = ()  # what else the strips depend on (size, margin)
         self._labels: list[str] = []  # the left labels the strips show
         self._bands: list[BoundaryBand] = []  # the slices on screen (see BAND)
         self._band_edges: list[int] = []
         self._last_region: np.ndarray | None = None  # region indices drawn last (hysteresis)
+        self._lagging = False  # the picture may lag the exact one (drawn while training)
+        self._settle_timer: Any = None
         self._pending = False  # a draw was asked for while hidden / zero-sized
         # Colour tables and the Style cache, rebuilt only when the theme or background changes.
         self._colours = BoundaryColours()
@@ -164,8 +171,6 @@ class DecisionBoundary(Widget):
     def draw_model(self, network: Any) -> None:
         """One decision_grid() pass at the widget's current size, then refresh (only what
         changed)."""
-        if network is not self._network:
-            self._last_region = None
         self._network = network
         if not self._visible():
             self._pending = True
@@ -245,9 +250,20 @@ class DecisionBoundary(Widget):
             return np.where(shade >= 0, REGRESSION_OFFSET + shade, GREY_INDEX)
         n_outputs = getattr(self._network, "n_outputs", 2)
         k = max(self.n_classes, n_outputs if isinstance(n_outputs, int) else 2)
-        region = class_indices(grid.labels, grid.confidence, k, self._last_region)
+        region = class_indices(grid.labels, grid.confidence, k,
+                               self._last_region if self._lagging else None)
         self._last_region = region
         return region
+
+    def _training(self) -> bool:
+        """Whether the app is training (then shades have hysteresis)."""
+        return bool(getattr(getattr(self.app, "session", None), "running", False))
+
+    def _settle(self) -> None:
+        """Training stopped with a lagging picture on screen: draw it exactly."""
+        self._settle_timer = None
+        if self._lagging and not self._training():
+            self._rebuild()  # (from the grid already computed: the network has not moved)
 
     def _cell_codes(self, cols: int, rows: int) -> np.ndarray:
         """(rows, cols) int cell codes (see boundary_colours): the regions, points on top."""
@@ -280,6 +296,13 @@ class DecisionBoundary(Widget):
         """Turn the current grid and points into one Strip per line, then refresh."""
         if not self._visible():
             return
+        # While training the picture may lag a little (shade hysteresis; cells whose change the
+        # terminal cannot show are not refreshed); once paused it settles to the exact one.
+        self._lagging = self._training()
+        if self._lagging:
+            if self._settle_timer is not None:
+                self._settle_timer.stop()
+            self._settle_timer = self.set_timer(SETTLE, self._settle)
         width, height = self.size.width, self.size.height
         margin, cols, rows = self._layout()
         base = self.visual_style.rich_style
@@ -299,7 +322,10 @@ class DecisionBoundary(Widget):
         if codes is None:
             self._publish(_hint_strips(hint or "no data", width, height, base), None)
             return
-        codes = self._colours.canonical(codes, COLOR_SYSTEMS.get(self.app.console.color_system))
+        # While training, what the terminal will see decides what changed; when paused every
+        # exact change is refreshed (so a screenshot, made from the exact styles, is exact).
+        system = COLOR_SYSTEMS.get(self.app.console.color_system) if self._lagging else None
+        looks = self._colours.canonical(codes, system)
         labels = self._left_labels(rows, margin - 1) if margin else None
         label_style = self._axis_style
         old_labels, self._labels = self._labels, labels or []
@@ -311,7 +337,7 @@ class DecisionBoundary(Widget):
             strips.append(Strip(segments, width))
         if margin:
             strips.append(self._x_axis(margin, cols, label_style))
-        self._publish(strips, codes, margin, old_labels)
+        self._publish(strips, looks, margin, old_labels)
 
     def _publish(self, strips: list[Strip], codes: np.ndarray | None, margin: int = 0,
                  old_labels: list[str] | None = None) -> None:
