@@ -197,3 +197,18 @@ async def test_shades_lag_only_while_training_and_settle_when_paused(monkeypatch
         await pilot.pause(0.2)
         assert not boundary._lagging
         assert (boundary._last_region == exact).all()
+
+
+def test_status_bar_refreshes_up_to_its_last_change_only():
+    from rich.text import Text
+
+    from ffnn.tui.widgets.status_bar import _changed_end
+
+    old = Text("epoch 12  loss 0.25  │ note")
+    assert _changed_end(old, Text("epoch 13  loss 0.25  │ note"), 80) == len("epoch 13")
+    assert _changed_end(old, Text("epoch 12  loss 0.26  │ note"), 80) == len("epoch 12  loss 0.26")
+    assert _changed_end(old, Text("epoch 120  loss 0.25  │ note"), 80) is None  # shifted
+    assert _changed_end(old, Text("epoch 13  loss 0.25  │ note"), 10) is None  # cut to fit
+    styled = Text("epoch 13  loss 0.25  │ note")
+    styled.stylize("bold", 0, 5)
+    assert _changed_end(old, styled, 80) is None
