@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rich.color import Color as RichColor
+from rich.color import ColorSystem
 from rich.style import Style
 
 HALF_BLOCK = "▀"
@@ -67,6 +68,11 @@ TEXTURE_MIN, TEXTURE_MAX = 0.35, 0.75  # share of the foreground in a texture, l
 N_DIVERGING = 17  # regression shades, odd so the middle is exactly the middle colour
 REGRESSION_REGION = 0.65  # share of the diverging colour in the regression background
 POINT_SHIFT = 0.35  # points: this much lighter (dark background) or darker than their class
+# Hysteresis of the confidence shades, in buckets: while a point keeps its class, its shade
+# changes only once the confidence leaves its bucket by this much (so a confidence hovering at
+# a bucket edge does not repaint the cell on every redraw). A shown shade is at most this far
+# from the exact one.
+HYSTERESIS = 0.5
 
 # Index layout of the region colour table: class × bucket, diverging shades, unknown.
 N_CLASS_REGION = N_CLASS_COLOURS * N_BUCKETS
@@ -112,19 +118,28 @@ def _rich(colours: np.ndarray) -> list[RichColor]:
     return [RichColor.from_rgb(*c) for c in np.rint(np.clip(colours, 0, 255)).astype(int)]
 
 
-def class_indices(labels: np.ndarray, confidence: np.ndarray, n_classes: int) -> np.ndarray:
+def class_indices(labels: np.ndarray, confidence: np.ndarray, n_classes: int,
+                  previous: np.ndarray | None = None) -> np.ndarray:
     """Region-table index per grid point: class colour × confidence bucket (grey if not finite).
 
     Confidence is rescaled from [1/k, 1] (chance … certain) to [0, 1] before bucketing so that
-    the shading uses the whole range whatever the number of classes.
+    the shading uses the whole range whatever the number of classes. With ``previous`` (the
+    indices drawn last, same shape) a point that keeps its colour keeps its shade unless its
+    confidence moved more than HYSTERESIS buckets outside that shade's bucket.
     """
     k = max(int(n_classes), 2)
     finite = np.isfinite(confidence)
     chance = 1.0 / k
-    scaled = (np.where(finite, confidence, 0.0) - chance) / (1.0 - chance)
-    bucket = np.clip((scaled * N_BUCKETS).astype(np.int64), 0, N_BUCKETS - 1)
+    level = (np.where(finite, confidence, 0.0) - chance) / (1.0 - chance) * N_BUCKETS
+    bucket = np.clip(level.astype(np.int64), 0, N_BUCKETS - 1)
     label = np.asarray(labels).astype(np.int64, copy=False) % N_CLASS_COLOURS
-    return np.where(finite, label * N_BUCKETS + bucket, GREY_INDEX)
+    index = np.where(finite, label * N_BUCKETS + bucket, GREY_INDEX)
+    if previous is None or previous.shape != index.shape:
+        return index
+    shown = previous % N_BUCKETS
+    keep = ((previous < N_CLASS_REGION) & (previous // N_BUCKETS == label) & finite
+            & (level >= shown - HYSTERESIS) & (level < shown + 1 + HYSTERESIS))
+    return np.where(keep, previous, index)
 
 
 def diverging_indices(values: np.ndarray, centre: float, scale: float) -> np.ndarray:
@@ -218,6 +233,11 @@ class BoundaryColours:
         self.points: list[RichColor] = []
         self.background = RichColor.default()
         self.styles: dict[int, Style] = {}
+        # Codes that look the same on the terminal (after the colour system's downgrade) share
+        # one representative code, so a change that cannot be seen is no change. Keyed per
+        # colour system; cleared with the tables.
+        self._representative: dict[tuple[ColorSystem, int], int] = {}
+        self._by_look: dict[tuple, int] = {}
 
     def update(self, theme: ThemeColours, no_color: bool) -> bool:
         """Rebuild the tables if the theme changed; True if it did."""
@@ -248,7 +268,32 @@ class BoundaryColours:
         self.region, self.points = _rich(region), _rich(points)
         self.background = _rich(bg[None])[0]
         self.styles.clear()
+        self._representative.clear()
+        self._by_look.clear()
         return True
+
+    def canonical(self, codes: np.ndarray, system: ColorSystem | None) -> np.ndarray:
+        """``codes`` with every code replaced by the representative of the codes that render
+        the same under ``system`` (None or truecolor: unchanged, every colour is its own)."""
+        if system is None or system == ColorSystem.TRUECOLOR:
+            return codes
+        unique, inverse = np.unique(codes, return_inverse=True)
+        table = np.array([self._represent(int(code), system) for code in unique.tolist()],
+                         dtype=codes.dtype)
+        return table[inverse].reshape(codes.shape)
+
+    def _represent(self, code: int, system: ColorSystem) -> int:
+        key = (system, code)
+        found = self._representative.get(key)
+        if found is None:
+            style = self.style(code)
+            look = (system, glyph(code), style.bold,
+                    None if style.color is None else style.color.downgrade(system)
+                    .get_ansi_codes(),
+                    None if style.bgcolor is None else style.bgcolor.downgrade(system)
+                    .get_ansi_codes(False))
+            found = self._representative[key] = self._by_look.setdefault(look, code)
+        return found
 
     def style(self, code: int) -> Style:
         style = self.styles.get(code)

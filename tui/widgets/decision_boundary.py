@@ -11,6 +11,17 @@ the colours themselves are component classes in widgets.tcss, so they follow the
 
 Rendering is Line API from a list of Strips built once per draw. Every cell is an integer code
 whose Style is cached, so a frame creates no Style objects after the first few.
+
+Bytes to the terminal (the app is used over SSH): a redraw refreshes only the cells that
+changed, nothing at all when none did. Textual re-sends a refreshed line from the left edge of
+the widget that owns it up to the refreshed region's end, so the widget is tiled into vertical
+bands (child widgets that show their slice of the strips: the label margin, then BAND columns
+each) and a change re-sends only its band's line up to the change. While the app trains
+(``app.session.running``) the picture may lag the exact one a little: confidence shades have
+hysteresis (boundary_colours.HYSTERESIS buckets), and a cell is refreshed only if the terminal
+can show its change (a 256-colour terminal, the usual case over SSH, shows many shades as one).
+A paused picture is exact: drawn again exactly SETTLE seconds after the last draw once
+training has stopped.
 """
 
 from __future__ import annotations
@@ -19,8 +30,10 @@ import math
 from typing import Any
 
 import numpy as np
+from rich.console import COLOR_SYSTEMS
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -58,6 +71,8 @@ from ffnn.tui.widgets.colours import background_rgb
 __all__ = ["HALF_BLOCK", "PALETTE", "TEST_GLYPH", "TEST_GLYPHS", "TRAIN_GLYPH", "TRAIN_GLYPHS",
            "DecisionBoundary", "regression_scale"]
 
+BAND = 2  # plot columns per band (a refresh re-sends a band's line from its left edge)
+SETTLE = 0.3  # seconds after the last draw with hysteresis: redraw exactly if paused by then
 MIN_SIZE = 4  # below this in either direction nothing is drawn
 AXES_MIN_WIDTH = 20  # room needed for a left margin with y labels and a bottom x axis line
 AXES_MIN_HEIGHT = 6
@@ -68,9 +83,25 @@ def _axis_label(value: float) -> str:
     return f"{value:.3g}"
 
 
+class BoundaryBand(Widget):
+    """A vertical slice of the boundary: shows columns [x0, x1) of its owner's strips, so
+    that a refresh of a few cells re-sends only this slice's line (see the module notes)."""
+
+    DEFAULT_CSS = "BoundaryBand { height: 1fr; width: 1; }"
+
+    def __init__(self, owner: DecisionBoundary) -> None:
+        super().__init__()
+        self.owner = owner
+        self.x0, self.x1 = 0, 1
+
+    def render_line(self, y: int) -> Strip:
+        return self.owner.band_line(y, self.x0, self.x1)
+
+
 class DecisionBoundary(Widget):
     """Predicted class (or value) over the input plane with the data points on top."""
 
+    DEFAULT_CSS = "DecisionBoundary { layout: horizontal; overflow: hidden hidden; }"
     COMPONENT_CLASSES = COMPONENTS
     show_test: reactive[bool] = reactive(True)
 
@@ -92,6 +123,16 @@ class DecisionBoundary(Widget):
         self.grid: Any = None  # the last DecisionGrid drawn (for tests and the app)
         self.error: str = ""  # why the last draw failed, if it did
         self._strips: list[Strip] = []
+        # The plot's cell codes as the terminal shows them (BoundaryColours.canonical), to find
+        # what changed between draws.
+        self._codes: np.ndarray | None = None
+        self._drawn_key: tuple = ()  # what else the strips depend on (size, margin)
+        self._labels: list[str] = []  # the left labels the strips show
+        self._bands: list[BoundaryBand] = []  # the slices on screen (see BAND)
+        self._band_edges: list[int] = []
+        self._last_region: np.ndarray | None = None  # region indices drawn last (hysteresis)
+        self._lagging = False  # the picture may lag the exact one (drawn while training)
+        self._settle_timer: Any = None
         self._pending = False  # a draw was asked for while hidden / zero-sized
         # Colour tables and the Style cache, rebuilt only when the theme or background changes.
         self._colours = BoundaryColours()
@@ -117,6 +158,7 @@ class DecisionBoundary(Widget):
         self._points = [_as_points(plane.X_train, plane.y_train, self.features),
                         _as_points(plane.X_test, plane.y_test, self.features)]
         self._has_data = any(len(y) for _, y in self._points)
+        self._last_region = None  # a new plane: shades start afresh
         if plane.task == "regression":
             self._centre, self._scale = regression_scale([y for _, y in self._points])
         if network is not None:
@@ -127,7 +169,8 @@ class DecisionBoundary(Widget):
             self._rebuild()
 
     def draw_model(self, network: Any) -> None:
-        """One decision_grid() pass at the widget's current size, then refresh."""
+        """One decision_grid() pass at the widget's current size, then refresh (only what
+        changed)."""
         self._network = network
         if not self._visible():
             self._pending = True
@@ -207,7 +250,20 @@ class DecisionBoundary(Widget):
             return np.where(shade >= 0, REGRESSION_OFFSET + shade, GREY_INDEX)
         n_outputs = getattr(self._network, "n_outputs", 2)
         k = max(self.n_classes, n_outputs if isinstance(n_outputs, int) else 2)
-        return class_indices(grid.labels, grid.confidence, k)
+        region = class_indices(grid.labels, grid.confidence, k,
+                               self._last_region if self._lagging else None)
+        self._last_region = region
+        return region
+
+    def _training(self) -> bool:
+        """Whether the app is training (then shades have hysteresis)."""
+        return bool(getattr(getattr(self.app, "session", None), "running", False))
+
+    def _settle(self) -> None:
+        """Training stopped with a lagging picture on screen: draw it exactly."""
+        self._settle_timer = None
+        if self._lagging and not self._training():
+            self._rebuild()  # (from the grid already computed: the network has not moved)
 
     def _cell_codes(self, cols: int, rows: int) -> np.ndarray:
         """(rows, cols) int cell codes (see boundary_colours): the regions, points on top."""
@@ -240,12 +296,18 @@ class DecisionBoundary(Widget):
         """Turn the current grid and points into one Strip per line, then refresh."""
         if not self._visible():
             return
+        # While training the picture may lag a little (shade hysteresis; cells whose change the
+        # terminal cannot show are not refreshed); once paused it settles to the exact one.
+        self._lagging = self._training()
+        if self._lagging:
+            if self._settle_timer is not None:
+                self._settle_timer.stop()
+            self._settle_timer = self.set_timer(SETTLE, self._settle)
         width, height = self.size.width, self.size.height
         margin, cols, rows = self._layout()
         base = self.visual_style.rich_style
-        self._strips = []
         if cols == 0:
-            self.refresh()
+            self._publish([], None)
             return
         self._ensure_colours()
         hint = self.error or ("no network yet" if self._network is None else "")
@@ -258,19 +320,85 @@ class DecisionBoundary(Widget):
         else:
             codes = None
         if codes is None:
-            self._strips = _hint_strips(hint or "no data", width, height, base)
-            self.refresh()
+            self._publish(_hint_strips(hint or "no data", width, height, base), None)
             return
+        # While training, what the terminal will see decides what changed; when paused every
+        # exact change is refreshed (so a screenshot, made from the exact styles, is exact).
+        system = COLOR_SYSTEMS.get(self.app.console.color_system) if self._lagging else None
+        looks = self._colours.canonical(codes, system)
         labels = self._left_labels(rows, margin - 1) if margin else None
         label_style = self._axis_style
+        old_labels, self._labels = self._labels, labels or []
+        strips = []
         for row, segments in enumerate(self._row_segments(codes)):
             if labels is not None:
                 segments.insert(0, Segment(labels[row].rjust(margin - 1)[: margin - 1] + " ",
                                            label_style))
-            self._strips.append(Strip(segments, width))
+            strips.append(Strip(segments, width))
         if margin:
-            self._strips.append(self._x_axis(margin, cols, label_style))
-        self.refresh()
+            strips.append(self._x_axis(margin, cols, label_style))
+        self._publish(strips, looks, margin, old_labels)
+
+    def _publish(self, strips: list[Strip], codes: np.ndarray | None, margin: int = 0,
+                 old_labels: list[str] | None = None) -> None:
+        """Show ``strips``, refreshing only the cells that differ from the ones shown before
+        (in each band, a line up to its last changed cell); nothing if nothing differs."""
+        old, old_codes = self._strips, self._codes
+        width = self.size.width
+        key = (self.size, margin, len(strips))
+        self._strips, self._codes = strips, codes
+        if (codes is None or old_codes is None or old_codes.shape != codes.shape
+                or key != self._drawn_key):
+            self._drawn_key = key
+            self._arrange_bands(margin if codes is not None else 0, width)
+            self.refresh()
+            for band in self._bands:
+                band.refresh()
+            return
+        rows, cols = codes.shape
+        changed = np.zeros((len(strips), width), dtype=bool)  # per screen cell of the widget
+        changed[:rows, margin:margin + cols] = codes != old_codes
+        for y in range(rows, len(strips)):  # the x axis
+            if strips[y] != old[y]:
+                changed[y] = True
+            else:
+                strips[y] = old[y]  # keep the Strip (and the text it has rendered)
+        old_labels = old_labels or []
+        for y, label in enumerate(self._labels):
+            if y >= len(old_labels) or old_labels[y] != label:
+                changed[y, :margin] = True
+        for band in self._bands:
+            part = changed[:, band.x0:band.x1]
+            lines = np.flatnonzero(part.any(axis=1))
+            if not len(lines):
+                continue
+            ends = part.shape[1] - np.argmax(part[lines, ::-1], axis=1)  # past the last change
+            band.refresh(*(Region(0, int(y), int(end), 1)
+                           for y, end in zip(lines, ends, strict=True)))
+
+    def _arrange_bands(self, margin: int, width: int) -> None:
+        """Tile the width: the label margin, then BAND columns each."""
+        edges = [0, *([margin] if margin else []), *range(margin + BAND, width, BAND), width]
+        edges = sorted(set(e for e in edges if 0 <= e <= width))
+        if edges == self._band_edges:
+            return
+        self._band_edges = edges
+        spans = list(zip(edges, edges[1:], strict=False))
+        if len(self._bands) < len(spans):
+            new = [BoundaryBand(self) for _ in range(len(spans) - len(self._bands))]
+            self._bands.extend(new)
+            self.mount(*new)
+        for index, band in enumerate(self._bands):
+            if index < len(spans):
+                band.x0, band.x1 = spans[index]
+                band.styles.width = band.x1 - band.x0
+                band.display = True
+            else:
+                band.display = False
+
+    def band_line(self, y: int, x0: int, x1: int) -> Strip:
+        """Columns [x0, x1) of line ``y`` (for the bands)."""
+        return self.render_line(y).crop_extend(x0, x1, self.visual_style.rich_style)
 
     def _row_segments(self, codes: np.ndarray) -> list[list[Segment]]:
         """Run-length encode every row of cell codes into Segments (runs found in one pass)."""

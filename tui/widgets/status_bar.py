@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 from ffnn.tui.viewdata import StatusData
@@ -134,9 +136,13 @@ class StatusBar(Widget):
         # Skip the repaint when nothing visible changed (the app redraws the status often).
         if text.plain == self._content.plain and text.spans == self._content.spans:
             return
-        self._content, self._data = text, data
+        old, self._content, self._data = self._content, text, data
         if self.is_mounted:
-            self.refresh()
+            end = _changed_end(old, text, self.size.width)
+            if end is None:
+                self.refresh()
+            else:  # only up to the last changed cell (fewer bytes over a slow link)
+                self.refresh(Region(0, 0, end, 1))
 
     def render(self) -> Text:
         if self._content.cell_len <= self.size.width:
@@ -147,3 +153,16 @@ class StatusBar(Widget):
     def text(self) -> str:
         """The plain text currently shown (for tests and the app's screenshots)."""
         return self._content.plain
+
+
+def _changed_end(old: Text, new: Text, width: int) -> int | None:
+    """One past the last cell where ``new`` differs from ``old`` when both are shown whole with
+    the same styling positions (the usual redraw: numbers of the same widths); None if the
+    whole line must be refreshed."""
+    if old.spans != new.spans or max(old.cell_len, new.cell_len) > width:
+        return None
+    a, b = old.plain, new.plain
+    if len(a) != len(b) or old.cell_len != new.cell_len:
+        return None
+    last = max(i for i in range(len(a)) if a[i] != b[i])
+    return cell_len(b[: last + 1])

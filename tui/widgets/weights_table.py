@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -158,6 +158,10 @@ class WeightsTable(ScrollView, can_focus=True):
         self._colours: tuple[RGB, ...] | None = None  # the component classes' colours
         self._combined: list[Style] = []
         self._title_style = self._label_style = Style()
+        # The view lines as last refreshed, and what they depend on besides the data: a redraw
+        # refreshes only the lines that differ (blank and unchanged lines are not re-sent).
+        self._shown: list[Strip] = []
+        self._shown_key: tuple = ()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -235,7 +239,24 @@ class WeightsTable(ScrollView, can_focus=True):
             return
         self._dirty = False
         self._prepare()
-        self.refresh()
+        self._refresh_changed_lines()
+
+    def _refresh_changed_lines(self) -> None:
+        """Refresh only the view lines whose strips differ from the ones refreshed last; all of
+        them after a scroll, resize or theme change."""
+        view = self.scrollable_content_region
+        lines = [self.render_line(y) for y in range(view.height)]
+        key = (self.scroll_offset, self.size, view.size, self._base)
+        old, self._shown = self._shown, lines
+        if key != self._shown_key or len(old) != len(lines):
+            self._shown_key = key
+            self.refresh()
+            return
+        regions = [Region(0, y, view.width, 1)
+                   for y, (new, before) in enumerate(zip(lines, old, strict=True))
+                   if new != before]
+        if regions:
+            self.refresh(*regions)
 
     def _prepare(self) -> None:
         self._row_cache.clear()
